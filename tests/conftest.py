@@ -1,0 +1,24 @@
+import boto3
+import pytest
+
+import labkit
+
+
+@pytest.fixture
+def sb():
+    """A fresh sandbox for one test (in-process only)."""
+    with labkit.Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def served_sb():
+    """A fresh sandbox that is also served over HTTP on 127.0.0.1."""
+    with labkit.Sandbox(serve=True) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def client(sb):
+    """``client("cognito-idp")``: a boto3 client made inside the test's sandbox."""
+    return lambda name, **kw: boto3.client(name, **kw)
