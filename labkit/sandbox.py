@@ -308,6 +308,14 @@ class Sandbox:
         """The messages Cognito delivered to an email address or phone number (E.164, +15555550100)."""
         return self.post_office.mailbox(address)
 
+    def idp(self, name: str):
+        """A mock identity provider that plays the outside world: ``"google"``, ``"facebook"``,
+        ``"amazon"``, or an OIDC provider registered with ``sb.idp("oidc", issuer=...)``."""
+        idps = self.components.get("idps")
+        if idps is None:
+            raise errors.LabkitError("This sandbox has no mock identity providers (labkit.idps is missing).")
+        return idps.get(name)
+
     def advance(self, seconds: float) -> None:
         """Move the sandbox's clock forward: tokens and codes expire as if that time had passed."""
         self.clock.advance(seconds)
