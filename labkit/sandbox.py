@@ -52,8 +52,8 @@ def cognito_regions() -> list[str]:
 
 def check_region(region: str) -> str:
     if not isinstance(region, str) or region not in cognito_regions():
-        near = difflib.get_close_matches(str(region), cognito_regions(), n=1)
-        hint = f" Did you mean {near[0]!r}?" if near else ""
+        near = difflib.get_close_matches(str(region), cognito_regions(), n=2, cutoff=0.8)
+        hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
         raise errors.UnknownRegion(
             f"{region!r} is not a region where Amazon Cognito exists.{hint} "
             f"Use one of: {', '.join(cognito_regions())} (the lab's default is {DEFAULT_REGION!r})."
@@ -150,9 +150,9 @@ class Sandbox:
                 self.dispatcher = Dispatcher(self, botocore_stubber)
                 self.keys = KeyRing()
                 self.issued = CredentialStore(self)
-                for name in COMPONENTS:
+                for name in _enabled_components():
                     module = _component(name)
-                    if module is not None:
+                    if module is not None and hasattr(module, "install"):
                         self.components[name] = module.install(self)
                 Sandbox._active = self
                 inprocess._active = self
@@ -261,6 +261,13 @@ class Sandbox:
         url = prepared.url
         if inprocess.is_loopback(url):
             return None  # addressed to our own HTTP endpoint (or another local server): let it go
+        if not inprocess.is_aws(url):
+            raise errors.LeftTheSandbox(
+                f"The labkit sandbox stopped a request to {url}: it would have left this machine. "
+                "Inside a sandbox, boto3 clients talk to the sandbox (leave endpoint_url unset, or use "
+                "sb.endpoint_url) and nothing talks to the internet or to real AWS. If you meant to use "
+                "your own AWS account, stop the sandbox first (sb.stop())."
+            )
         request = inprocess.from_botocore(prepared)
         classify(request, self.region)
         if request.region and request.region not in _known_regions(request.service):
@@ -281,12 +288,9 @@ class Sandbox:
             return None
         if not classified:
             classify(request, self.region)
-        if request.transport == "http" or "amazonaws.com" not in request.url:
-            request.canonical_url = aws_url(request)
-        else:
-            request.canonical_url = request.url
         original = request.url
-        request.url = request.canonical_url
+        if request.transport == "http" or not inprocess.is_aws(request.url):
+            request.url = aws_url(request)
         try:
             response, by = self.dispatcher.handle(request)
         except NotImplementedError as exc:
@@ -357,6 +361,15 @@ def _known_regions(service: str) -> set:
         _REGION_CACHE[service] = regions or set(cognito_regions())
         _REGION_CACHE[service] |= {"aws-global", "us-east-1"}
     return _REGION_CACHE[service]
+
+
+def _enabled_components() -> tuple[str, ...]:
+    """All of COMPONENTS, or those named in LABKIT_COMPONENTS (comma-separated; a debugging aid
+    to look at raw moto behind one service: ``LABKIT_COMPONENTS=userpools``)."""
+    chosen = os.environ.get("LABKIT_COMPONENTS")
+    if chosen is None:
+        return COMPONENTS
+    return tuple(n for n in (x.strip() for x in chosen.split(",")) if n in COMPONENTS)
 
 
 def _component(name: str):

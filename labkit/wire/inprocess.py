@@ -69,6 +69,11 @@ def to_botocore(url: str, response: Response) -> AWSResponse:
     return AWSResponse(url, response.status, dict(response.headers), _RawBody(response.body))
 
 
+def is_aws(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn") or host == "amazonaws.com"
+
+
 def is_loopback(url: str) -> bool:
     return (urlsplit(url).hostname or "") in LOOPBACK
 
