@@ -35,7 +35,7 @@ ADMIN_ACCESS_KEY = "AKIALABKITSANDBOX001"
 ADMIN_SECRET_KEY = "labkit/sandbox/not-a-real-secret-key/0001"
 
 # The concepts the sandbox is made of; each module's ``install(sandbox)`` registers its services.
-COMPONENTS = ("userpools", "identitypools", "sts", "iam", "sync", "idps", "hostedui")
+COMPONENTS = ("userpools", "identitypools", "sts", "iam", "sync", "idps", "saml", "hostedui")
 
 _REGIONS: list[str] | None = None
 
@@ -312,13 +312,18 @@ class Sandbox:
         """The messages Cognito delivered to an email address or phone number (E.164, +15555550100)."""
         return self.post_office.mailbox(address)
 
-    def idp(self, name: str):
+    def idp(self, name: str, **options):
         """A mock identity provider that plays the outside world: ``"google"``, ``"facebook"``,
         ``"amazon"``, or an OIDC provider registered with ``sb.idp("oidc", issuer=...)``."""
+        if name in ("active-directory", "adfs", "saml"):
+            saml = self.components.get("saml")
+            if saml is None:
+                raise errors.LabkitError("This sandbox has no simulated Active Directory (labkit.saml is missing).")
+            return saml.directory(**kwargs)
         idps = self.components.get("idps")
         if idps is None:
             raise errors.LabkitError("This sandbox has no mock identity providers (labkit.idps is missing).")
-        return idps.get(name)
+        return idps.get(name, **options)
 
     def advance(self, seconds: float) -> None:
         """Move the sandbox's clock forward: tokens and codes expire as if that time had passed."""
