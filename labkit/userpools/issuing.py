@@ -1,0 +1,184 @@
+"""Issuing a user pool's tokens, and checking the access tokens that authorise user operations.
+
+Developer guide, "Understanding user pool JSON web tokens": the ID and access tokens are RS256 JWTs
+signed with the pool's own key (``kid`` in the header, published at the pool's
+``/.well-known/jwks.json``); the refresh token is opaque (an encrypted JWE), bound to its app client.
+Lifetimes come from the app client (AccessTokenValidity, IdTokenValidity, RefreshTokenValidity with
+TokenValidityUnits). ``RevokeToken`` ends a refresh token and every token issued from it
+(``origin_jti``); ``GlobalSignOut`` ends all of a user's.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+
+import jwt
+
+from .exceptions import NotAuthorized, UserNotFound
+
+SCOPE = "aws.cognito.signin.user.admin"
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# API reference, TokenValidityUnitsType: the units when the client does not say.
+DEFAULT_UNITS = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
+DEFAULT_VALIDITY = {"AccessToken": 3600, "IdToken": 3600, "RefreshToken": 30 * 86400}
+# The protected header every Cognito refresh token starts with.
+_JWE_HEADER = base64.urlsafe_b64encode(b'{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}').rstrip(b"=").decode()
+# Claims Cognito sets itself: a PreTokenGeneration trigger cannot override or suppress them.
+PROTECTED_CLAIMS = {
+    "acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "exp", "iat", "identities",
+    "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id",
+}
+
+
+def validity_seconds(client, kind: str) -> int:
+    """Seconds a token of ``kind`` ("AccessToken", "IdToken", "RefreshToken") lives for this client."""
+    cfg = client.extended_config
+    value = cfg.get(f"{kind}Validity")
+    if value is None:
+        return DEFAULT_VALIDITY[kind]
+    units = (cfg.get("TokenValidityUnits") or {}).get(kind) or DEFAULT_UNITS[kind]
+    return int(value) * UNIT_SECONDS[units]
+
+
+def _uuid(random) -> str:
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
+@dataclass
+class Session:
+    """One sign-in (an ``origin_jti``): the tokens issued from one refresh token share it."""
+
+    origin_jti: str
+    pool_id: str
+    client_id: str
+    username: str
+    auth_time: int
+    refresh_expires: float
+    revoked: bool = False
+    refresh_token: str | None = None
+
+
+@dataclass
+class TokenIssuer:
+    """Tokens of every pool of one sandbox."""
+
+    sandbox: object
+    sessions: dict = field(default_factory=dict)  # origin_jti -> Session
+    refresh_tokens: dict = field(default_factory=dict)  # refresh token -> origin_jti
+
+    # ------------------------------------------------------------ issuing
+    def issue(self, pool, client, user, *, id_claims: dict, access_claims: dict, session: Session | None = None,
+              with_refresh: bool = True) -> dict:
+        """An AuthenticationResult. ``id_claims``/``access_claims`` are the user's claims (attributes,
+        groups, trigger overrides); the standard claims are added here."""
+        sb = self.sandbox
+        now = int(sb.clock.time())
+        if session is None:
+            session = Session(_uuid(sb.random), pool.id, client.id, user.username, now,
+                              now + validity_seconds(client, "RefreshToken"))
+            self.sessions[session.origin_jti] = session
+        iss = f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
+        key = sb.keys.for_owner(pool.id)
+        event_id = _uuid(sb.random)
+        access_life = validity_seconds(client, "AccessToken")
+        id_life = validity_seconds(client, "IdToken")
+
+        access = {"sub": user.id}
+        if access_claims.get("cognito:groups"):
+            access["cognito:groups"] = access_claims["cognito:groups"]
+        access.update({"iss": iss, "client_id": client.id, "origin_jti": session.origin_jti, "event_id": event_id,
+                       "token_use": "access", "scope": SCOPE, "auth_time": session.auth_time,
+                       "exp": now + access_life, "iat": now, "jti": _uuid(sb.random), "username": user.username})
+
+        ident = {"sub": user.id}
+        ident.update({k: v for k, v in id_claims.items()})
+        ident.update({"iss": iss, "cognito:username": user.username, "origin_jti": session.origin_jti, "aud": client.id,
+                      "event_id": event_id, "token_use": "id", "auth_time": session.auth_time,
+                      "exp": now + id_life, "iat": now, "jti": _uuid(sb.random)})
+        headers = {"kid": key.kid, "alg": "RS256", "typ": None}  # Cognito sends no "typ"
+        result = {
+            "AccessToken": jwt.encode(access, key.private_key, algorithm="RS256", headers=headers),
+            "ExpiresIn": access_life,
+            "TokenType": "Bearer",
+            "IdToken": jwt.encode(ident, key.private_key, algorithm="RS256", headers=headers),
+        }
+        if with_refresh:
+            token = self._refresh_token()
+            session.refresh_token = token
+            self.refresh_tokens[token] = session.origin_jti
+            result["RefreshToken"] = token
+        return result
+
+    def _refresh_token(self) -> str:
+        r = self.sandbox.random
+
+        def part(n):
+            return base64.urlsafe_b64encode(r.randbytes(n)).rstrip(b"=").decode()
+
+        return ".".join([_JWE_HEADER, part(256), part(12), part(1200), part(16)])
+
+    # ------------------------------------------------------------ refresh, revoke, sign out
+    def session_for_refresh(self, token: str, client_id: str) -> Session:
+        """The sign-in a refresh token continues; NotAuthorizedException as Cognito words it."""
+        origin = self.refresh_tokens.get(token or "")
+        session = self.sessions.get(origin) if origin else None
+        if session is None or session.client_id != client_id:
+            raise NotAuthorized("Invalid Refresh Token")
+        if session.revoked:
+            raise NotAuthorized("Refresh Token has been revoked")
+        if self.sandbox.clock.time() > session.refresh_expires:
+            raise NotAuthorized("Refresh Token has expired")
+        return session
+
+    def revoke(self, token: str, client_id: str) -> bool:
+        """RevokeToken: False when the token is not a refresh token of this client."""
+        origin = self.refresh_tokens.get(token or "")
+        session = self.sessions.get(origin) if origin else None
+        if session is None or session.client_id != client_id:
+            return False
+        session.revoked = True
+        return True
+
+    def sign_out(self, pool_id: str, username: str) -> None:
+        """GlobalSignOut / AdminUserGlobalSignOut: every session of the user ends."""
+        for s in self.sessions.values():
+            if s.pool_id == pool_id and s.username == username:
+                s.revoked = True
+
+    # ------------------------------------------------------------ checking
+    def check_access_token(self, token: str) -> dict:
+        """The claims of a valid access token of this sandbox, or NotAuthorizedException."""
+        sb = self.sandbox
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+            pool_id = str(unverified.get("iss", "")).rsplit("/", 1)[-1]
+            key = sb.keys.find(header.get("kid", ""))
+            if key is None or getattr(sb.keys, "_keys", {}).get(pool_id) is not key:
+                raise NotAuthorized("Invalid Access Token")
+            claims = jwt.decode(token, key.public_key, algorithms=["RS256"],
+                                options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
+        except (jwt.PyJWTError, ValueError, TypeError, AttributeError):
+            raise NotAuthorized("Invalid Access Token") from None
+        if claims.get("token_use") != "access":
+            raise NotAuthorized("Invalid Access Token")
+        if sb.clock.time() > claims.get("exp", 0):
+            raise NotAuthorized("Access Token has expired")
+        session = self.sessions.get(claims.get("origin_jti"))
+        if session is None or session.revoked:
+            raise NotAuthorized("Access Token has been revoked")
+        return claims
+
+
+def user_from_claims(backend, claims: dict):
+    """(pool, user) an access token belongs to."""
+    pool_id = claims["iss"].rsplit("/", 1)[-1]
+    pool = backend.user_pools.get(pool_id)
+    user = pool.users.get(claims.get("username")) if pool else None
+    if pool is None or user is None or user.id != claims.get("sub"):
+        raise UserNotFound("User does not exist.")
+    if not user.enabled:
+        raise NotAuthorized("User is disabled.")
+    return pool, user
