@@ -202,3 +202,15 @@ def test_every_answered_call_is_recorded(sb):
     boto3.client("cognito-idp").list_user_pools(MaxResults=1)
     calls = sb.calls.since(mark)
     assert [(c.service, c.operation, c.status) for c in calls] == [("cognito-idp", "ListUserPools", 200)]
+
+
+def test_plain_http_libraries_reach_the_sandbox_in_process(sb):
+    """requests (as a learner's verification code would use) is answered by the sandbox, not by moto's
+    catch-all 'not implemented': here the identity service's JWKS."""
+    import requests
+
+    mark = sb.calls.last_seq
+    resp = requests.get("https://cognito-identity.amazonaws.com/.well-known/jwks_uri")
+    assert resp.status_code == 200
+    assert resp.json()["keys"][0]["alg"] == "RS256"
+    assert [c.path for c in sb.calls.since(mark)] == ["/.well-known/jwks_uri"]

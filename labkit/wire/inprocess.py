@@ -129,4 +129,24 @@ def install():
         return response.status, response.headers, response.body
 
     stubber.process_prepared_request = through_sandbox
+
+    # moto answers any other *.amazonaws.com address that plain HTTP libraries ask for with its
+    # catch-all "not implemented"; give the sandbox a chance first (e.g. the identity service's JWKS).
+    import moto.core.models as moto_models
+
+    not_implemented = moto_models.not_implemented_callback
+
+    def sandbox_or_not_implemented(prepared_request):
+        if _active is not None:
+            from ..errors import NotSimulated
+
+            try:
+                status, headers, body = through_sandbox(prepared_request)
+            except NotSimulated:
+                status = 404
+            if status != 404:
+                return status, headers, body
+        return not_implemented(prepared_request)
+
+    moto_models.not_implemented_callback = sandbox_or_not_implemented
     _installed = True
