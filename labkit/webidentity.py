@@ -1,0 +1,433 @@
+"""Web identities: checking what an identity provider vouched for, and turning it into a role session.
+
+Two AWS services accept a token from an identity provider and give temporary credentials for it:
+
+* Amazon Cognito identity pools (``Logins`` of ``GetId`` / ``GetCredentialsForIdentity``), which know the
+  providers configured on the pool ("Identity pools third-party identity providers",
+  https://docs.aws.amazon.com/cognito/latest/developerguide/external-identity-providers.html);
+* STS ``AssumeRoleWithWebIdentity``, which knows the OIDC providers registered in IAM and the role's trust
+  policy (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html,
+  "Available keys for AWS web identity federation",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif).
+
+This module holds what both mean: each validator returns a :class:`WebIdentity` or raises a
+:class:`LoginRejected` subclass saying why (as PyJWT does); each service words the reason its own way.
+:func:`assume_role` is the STS step shared by the basic flow and Cognito's enhanced flow: the role must
+exist and its trust policy must allow ``sts:AssumeRoleWithWebIdentity`` for this identity
+(evaluated by :mod:`labkit.policy`), then the sandbox issues credentials that IAM knows.
+No HTTP in here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+import jwt
+
+COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
+COGNITO_IDENTITY_ISSUER = "https://cognito-identity.amazonaws.com"
+GOOGLE = "accounts.google.com"
+FACEBOOK = "graph.facebook.com"
+AMAZON = "www.amazon.com"
+USER_POOL_PROVIDER = re.compile(r"^cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[a-z0-9-]+_[A-Za-z0-9]+)$")
+
+
+# ------------------------------------------------------------------------------------------------ reasons
+class LoginRejected(Exception):
+    """A token an identity provider issued was refused. ``reason`` is Cognito's wording after
+    ``"Invalid login token. "``."""
+
+    reason = "Not a valid OpenId Connect identity token."
+
+    def __init__(self, reason: str | None = None):
+        if reason:
+            self.reason = reason
+        super().__init__(self.reason)
+
+
+class Malformed(LoginRejected):
+    reason = "Not a valid OpenId Connect identity token."
+
+
+class BadSignature(LoginRejected):
+    reason = "Couldn't verify signed token."
+
+
+class Expired(LoginRejected):
+    def __init__(self, now: int, exp: int):
+        self.now, self.exp = now, exp
+        super().__init__(f"Token expired: {now} >= {exp}")
+
+
+class IncorrectAudience(LoginRejected):
+    reason = "Incorrect token audience."
+
+
+class IssuerMismatch(LoginRejected):
+    reason = "Issuer doesn't match providerName"
+
+
+class MissingClaim(LoginRejected):
+    def __init__(self, claim: str):
+        self.claim = claim
+        super().__init__(f"Missing a required claim: {claim}")
+
+
+class Revoked(LoginRejected):
+    reason = "Token is revoked."
+
+
+class NoSuchProvider(LoginRejected):
+    """STS: no OIDC provider registered in IAM for the token's issuer."""
+
+
+# ------------------------------------------------------------------------------------------------ identity
+@dataclass
+class WebIdentity:
+    """Who an identity provider says the user is.
+
+    ``provider`` is the provider's name as Cognito's ``Logins`` and IAM condition keys spell it
+    (``accounts.google.com``, ``graph.facebook.com``, ``www.amazon.com``, ``login.example.com``,
+    ``cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34E``, ``cognito-identity.amazonaws.com``).
+    """
+
+    provider: str
+    subject: str
+    audience: str
+    expires_at: int
+    claims: dict = field(default_factory=dict)
+    keys: dict = field(default_factory=dict)  # the IAM condition keys this identity carries
+    amr: str = ""  # the provider-specific entry of a Cognito OpenID token's amr
+
+    @property
+    def principal(self) -> str:
+        """The ``Principal.Federated`` a trust policy names for this provider."""
+        return self.claims.get("__principal__") or self.provider
+
+
+def _sandbox_now(sb) -> int:
+    return int(sb.clock.time())
+
+
+def _decode_jwt(token: str, key_for_kid, now: int) -> dict:
+    """Signature (RS256) with the issuer's key, then expiry on the sandbox's clock."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise Malformed()
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise Malformed() from None
+    if header.get("alg") != "RS256":
+        raise BadSignature()
+    key = key_for_kid(header.get("kid"))
+    if key is None:
+        raise BadSignature()
+    try:
+        claims = jwt.decode(token, key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
+    except jwt.InvalidSignatureError:
+        raise BadSignature() from None
+    except jwt.PyJWTError:
+        raise Malformed() from None
+    for claim in ("iss", "sub", "aud", "exp"):
+        if claim not in claims:
+            raise MissingClaim(claim)
+    if now >= int(claims["exp"]):
+        raise Expired(now, int(claims["exp"]))
+    return claims
+
+
+def _audience_ok(aud, audiences) -> bool:
+    values = aud if isinstance(aud, list) else [aud]
+    return any(v in audiences for v in values)
+
+
+def _idps(sb):
+    idps = sb.components.get("idps")
+    if idps is None:  # pragma: no cover - labkit.idps always installs
+        raise BadSignature()
+    return idps
+
+
+# ------------------------------------------------------------------------------------------------ validators
+def google(sb, token: str, client_ids) -> WebIdentity:
+    """A Google ID token: Google's signature, ``iss`` accounts.google.com, ``aud`` one of the app's client ids."""
+    provider = _idps(sb).google
+    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb))
+    if claims["iss"] not in (provider.issuer, GOOGLE):
+        raise IssuerMismatch()
+    if not _audience_ok(claims["aud"], client_ids):
+        raise IncorrectAudience()
+    aud = claims["aud"] if isinstance(claims["aud"], str) else claims["aud"][0]
+    keys = {f"{GOOGLE}:aud": aud, f"{GOOGLE}:oaud": aud, f"{GOOGLE}:sub": claims["sub"]}
+    return WebIdentity(GOOGLE, claims["sub"], aud, int(claims["exp"]), claims, keys, f"{GOOGLE}:{aud}:{claims['sub']}")
+
+
+def facebook(sb, token: str, app_ids) -> WebIdentity:
+    """A Facebook user access token, checked as Graph API ``debug_token`` reports it."""
+    answer = _idps(sb).facebook.debug_token(token if isinstance(token, str) else "")
+    data = answer.get("data")
+    if data is None:
+        raise LoginRejected("Invalid Facebook token.")
+    if data["app_id"] not in app_ids:
+        raise IncorrectAudience()
+    now = _sandbox_now(sb)
+    if now >= data["expires_at"]:
+        raise Expired(now, data["expires_at"])
+    if not data["is_valid"]:
+        raise LoginRejected("Invalid Facebook token.")
+    keys = {f"{FACEBOOK}:app_id": data["app_id"], f"{FACEBOOK}:id": data["user_id"]}
+    claims = dict(data, id=data["user_id"])  # Graph API's /me calls the user id "id"
+    return WebIdentity(FACEBOOK, data["user_id"], data["app_id"], data["expires_at"], claims, keys, f"{FACEBOOK}:{data['user_id']}")
+
+
+def amazon(sb, token: str, app_ids) -> WebIdentity:
+    """A Login with Amazon access token, checked with ``tokeninfo`` (app_id) and ``user/profile``."""
+    lwa = _idps(sb).amazon
+    info = lwa.tokeninfo(token if isinstance(token, str) else "")
+    if "error" in info:
+        stored = lwa.tokens.get(token) if isinstance(token, str) else None
+        if stored is not None and stored.valid:
+            raise Expired(_sandbox_now(sb), stored.expires_at)
+        raise LoginRejected("Invalid Amazon token.")
+    if info["app_id"] not in app_ids and info["aud"] not in app_ids:
+        raise IncorrectAudience()
+    expires_at = _sandbox_now(sb) + info["exp"]
+    keys = {f"{AMAZON}:app_id": info["app_id"], f"{AMAZON}:user_id": info["user_id"]}
+    return WebIdentity(AMAZON, info["user_id"], info["app_id"], expires_at, dict(info), keys, f"{AMAZON}:{info['app_id']}:{info['user_id']}")
+
+
+def openid(sb, token: str, host_path: str, client_ids, *, principal: str = "") -> WebIdentity:
+    """An ID token from an OIDC provider registered in IAM (``oidc-provider/<host_path>``)."""
+    issuer = "https://" + host_path
+    provider = _idps(sb).find_openid(issuer)
+    if provider is None:  # nobody in the sandbox publishes keys for this issuer
+        raise BadSignature()
+    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb))
+    if claims["iss"].rstrip("/") != issuer:
+        raise IssuerMismatch()
+    if not _audience_ok(claims["aud"], client_ids):
+        raise IncorrectAudience()
+    aud = claims["aud"] if isinstance(claims["aud"], str) else claims["aud"][0]
+    keys = {f"{host_path}:aud": aud, f"{host_path}:sub": claims["sub"]}
+    if principal:
+        claims = dict(claims, __principal__=principal)
+    return WebIdentity(host_path, claims["sub"], aud, int(claims["exp"]), claims, keys, f"{host_path}:{aud}:{claims['sub']}")
+
+
+def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_check: bool = False) -> WebIdentity:
+    """A user pool ID token: the pool's own key, ``iss`` the pool, ``aud`` a configured app client.
+
+    "Integrating user pools with identity pools" (amazon-cognito-integrating-user-pools-with-identity-pools).
+    With ``ServerSideTokenCheck`` Cognito also asks the user pool whether the user is still signed in.
+    """
+    m = USER_POOL_PROVIDER.match(provider_name)
+    if not m:
+        raise IssuerMismatch()
+    pool_id, region = m.group("pool"), m.group("region")
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise Malformed()
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise Malformed() from None
+    if unverified.get("iss") != f"https://{provider_name}":
+        raise IssuerMismatch()
+    pool = _moto_user_pool(sb, region, pool_id)
+    if pool is None:
+        raise BadSignature()
+    key = sb.keys.for_owner(pool_id)
+    claims = _decode_jwt(token, lambda kid: key.public_key if kid == key.kid else None, _sandbox_now(sb))
+    if claims.get("token_use", "id") != "id" or "aud" not in claims:
+        raise MissingClaim("aud")
+    if not _audience_ok(claims["aud"], client_ids):
+        raise IncorrectAudience()
+    if server_side_check and not _user_signed_in(sb, pool, claims):
+        raise Revoked()
+    keys = {f"{provider_name}:aud": claims["aud"], f"{provider_name}:sub": claims["sub"]}
+    return WebIdentity(provider_name, claims["sub"], claims["aud"], int(claims["exp"]), claims, keys,
+                       f"{provider_name}:CognitoSignIn:{claims['sub']}")
+
+
+def cognito_identity(sb, token: str) -> WebIdentity:
+    """An OpenID token Cognito identity pools issued (``GetOpenIdToken*``), signed with the identity service's key."""
+    key = sb.keys.for_owner(COGNITO_IDENTITY)
+    claims = _decode_jwt(token, lambda kid: key.public_key if kid == key.kid else None, _sandbox_now(sb))
+    if claims["iss"] != COGNITO_IDENTITY_ISSUER:
+        raise IssuerMismatch()
+    amr = claims.get("amr") or []
+    keys = {f"{COGNITO_IDENTITY}:aud": claims["aud"], f"{COGNITO_IDENTITY}:sub": claims["sub"], f"{COGNITO_IDENTITY}:amr": list(amr)}
+    return WebIdentity(COGNITO_IDENTITY, claims["sub"], claims["aud"], int(claims["exp"]), claims, keys)
+
+
+def _moto_user_pool(sb, region: str, pool_id: str):
+    from moto.backends import get_backend
+
+    try:
+        return get_backend("cognito-idp")[sb.account_id][region].user_pools.get(pool_id)
+    except KeyError:
+        return None
+
+
+def _user_signed_in(sb, pool, claims: dict) -> bool:
+    """ServerSideTokenCheck: the user still exists and is enabled, and the sign-in was not revoked
+    (GlobalSignOut, RevokeToken), as the user pool knows it."""
+    username = claims.get("cognito:username")
+    user = pool.users.get(username) if username else None
+    if user is None:
+        user = next((u for u in pool.users.values() if getattr(u, "id", None) == claims.get("sub")), None)
+    if user is None or not getattr(user, "enabled", True):
+        return False
+    issuer = getattr(getattr(sb.components.get("userpools"), "service", None), "tokens", None)
+    session = getattr(issuer, "sessions", {}).get(claims.get("origin_jti")) if issuer is not None else None
+    return not getattr(session, "revoked", False)
+
+
+# ------------------------------------------------------------------------------------------------ STS's view
+def for_sts(sb, token: str, provider_id: str | None = None) -> WebIdentity:
+    """Validate a ``WebIdentityToken`` as STS does: by its issuer, against IAM's OIDC providers.
+
+    Google, Cognito identity pools, and (with ``ProviderId``) Facebook and Login with Amazon are known
+    to STS without an IAM provider; any other issuer needs ``oidc-provider/<issuer host/path>`` whose
+    ClientIDList holds the token's ``aud``.
+    """
+    if provider_id in (FACEBOOK, AMAZON):
+        check = facebook if provider_id == FACEBOOK else amazon
+        answer = check(sb, token, _AnyAudience())
+        return answer
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise Malformed()
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise Malformed() from None
+    iss = str(unverified.get("iss") or "").rstrip("/")
+    if not iss:
+        raise MissingClaim("iss")
+    if iss == COGNITO_IDENTITY_ISSUER:
+        return cognito_identity(sb, token)
+    host_path = iss.split("://", 1)[-1]
+    provider_arn = f"arn:aws:iam::{sb.account_id}:oidc-provider/{host_path}"
+    registered = _iam_oidc_provider(sb, provider_arn)
+    if host_path == GOOGLE and registered is None:
+        return google(sb, token, _AnyAudience())
+    if registered is None:
+        raise NoSuchProvider(f"No OpenIDConnect provider found in your account for {iss}")
+    m = USER_POOL_PROVIDER.match(host_path)
+    if m:
+        identity = user_pool(sb, token, host_path, registered.client_id_list)
+        identity.claims["__principal__"] = provider_arn
+        return identity
+    return openid(sb, token, host_path, registered.client_id_list, principal=provider_arn)
+
+
+class _AnyAudience:
+    """STS checks Google/Facebook/Amazon audiences in the trust policy's conditions, not itself."""
+
+    def __contains__(self, item):
+        return True
+
+
+def _iam_backend(sb):
+    from moto.backends import get_backend
+
+    return get_backend("iam")[sb.account_id]["aws"]
+
+
+def _iam_oidc_provider(sb, arn: str):
+    return _iam_backend(sb).open_id_providers.get(arn)
+
+
+def iam_oidc_provider_for(sb, arn: str):
+    """The IAM OIDC provider object for an ARN in a pool's OpenIdConnectProviderARNs (or None)."""
+    return _iam_oidc_provider(sb, arn)
+
+
+def find_role(sb, role_arn: str):
+    """moto's IAM role for an ARN, or None."""
+    if not isinstance(role_arn, str) or not role_arn.startswith("arn:aws:iam::"):
+        return None
+    for role in _iam_backend(sb).roles.values():
+        if role.arn == role_arn:
+            return role
+    return None
+
+
+def role_policies(sb, role) -> list[str]:
+    """A role's identity-based policies (inline and attached managed) as JSON texts."""
+    docs = [unquote(doc) if isinstance(doc, str) and doc.startswith("%7B") else doc for doc in role.policies.values()]
+    for managed in role.managed_policies.values():
+        version = next((v for v in getattr(managed, "versions", []) if getattr(v, "is_default", False)), None)
+        doc = version.document if version is not None else getattr(managed, "document", None)
+        if doc:
+            docs.append(doc)
+    return [d if isinstance(d, str) else json.dumps(d) for d in docs]
+
+
+def trust_policy(role) -> dict | str:
+    doc = role.assume_role_policy_document
+    if isinstance(doc, str) and doc.startswith("%7B"):
+        doc = unquote(doc)
+    return doc
+
+
+class TrustRefused(Exception):
+    """The role does not exist, or its trust policy does not allow this principal to assume it."""
+
+    def __init__(self, explanation: str):
+        super().__init__(explanation)
+        self.explanation = explanation
+
+
+def check_trust(sb, role, action: str, principal: str, keys: dict, identity_policies=()):
+    """Evaluate ``role``'s trust policy for ``action`` by ``principal`` (labkit.policy); raise TrustRefused."""
+    from .policy import Policy, PolicyError, RequestContext, evaluate
+
+    try:
+        decision = evaluate(
+            RequestContext(action, role.arn, principal, sb.account_id, keys=keys),
+            identity_policies=list(identity_policies),
+            resource_policy=Policy.parse(trust_policy(role), name=f"trust policy of {role.name}"),
+        )
+    except PolicyError as exc:
+        raise TrustRefused(f"the trust policy of {role.name} is not valid: {exc}") from None
+    if not decision.allowed:
+        raise TrustRefused(decision.explain())
+    return decision
+
+
+def session_keys(identity: WebIdentity, extra: dict | None = None) -> dict:
+    """Condition keys and policy variables of a web identity session (IAM User Guide, condition-keys-wif)."""
+    keys = dict(identity.keys)
+    keys["aws:FederatedProvider"] = identity.principal
+    if extra:
+        keys.update(extra)
+    return keys
+
+
+def assume_role(sb, role_arn: str, identity: WebIdentity, *, session_name: str, duration: int, source: str,
+                session_policies=(), identity_id: str | None = None, extra_keys: dict | None = None,
+                session_tags: dict | None = None):
+    """The STS step of both flows: the role exists, its trust policy allows this web identity -> credentials.
+
+    Raises :class:`TrustRefused` otherwise. The credentials carry the identity's condition keys plus
+    ``aws:userid`` (``<role id>:<session name>``), as IAM sees them on every later call. Session tags
+    (``aws:PrincipalTag/<key>``) need ``sts:TagSession`` in the trust policy too ("Passing session tags
+    using AssumeRoleWithWebIdentity", IAM User Guide id_session-tags.html).
+    """
+    role = find_role(sb, role_arn)
+    if role is None:
+        raise TrustRefused(f"role {role_arn} does not exist")
+    keys = session_keys(identity)
+    check_trust(sb, role, "sts:AssumeRoleWithWebIdentity", identity.principal, keys)
+    if session_tags:
+        request_tags = {f"aws:RequestTag/{k}": v for k, v in session_tags.items()}
+        check_trust(sb, role, "sts:TagSession", identity.principal, {**keys, **request_tags, "aws:TagKeys": list(session_tags)})
+        keys.update({f"aws:PrincipalTag/{k}": v for k, v in session_tags.items()})
+    keys.update(extra_keys or {})
+    keys["aws:userid"] = f"{role.id}:{session_name}"
+    keys["aws:PrincipalType"] = "AssumedRole"
+    return sb.issued.issue(role_arn=role.arn, role_id=role.id, session_name=session_name, duration=duration, source=source,
+                           context=keys, session_policies=session_policies, identity_id=identity_id, subject=identity.subject)
