@@ -322,6 +322,9 @@ class IdentityPools:
             self._link(into, provider, subject)
         for subject in list(other.developer_users):
             self._link(into, other.developer_provider, subject)
+        sync = self.sandbox.components.get("sync")
+        if sync is not None:  # the merged identity's Cognito Sync datasets move with it
+            sync.backend.merge_identity(other.pool_id, other.id, into.id)
         self._forget(other)
 
     def _forget(self, ident: Identity) -> None:
