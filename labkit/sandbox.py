@@ -319,7 +319,7 @@ class Sandbox:
             saml = self.components.get("saml")
             if saml is None:
                 raise errors.LabkitError("This sandbox has no simulated Active Directory (labkit.saml is missing).")
-            return saml.directory(**kwargs)
+            return saml.directory(**options)
         idps = self.components.get("idps")
         if idps is None:
             raise errors.LabkitError("This sandbox has no mock identity providers (labkit.idps is missing).")
@@ -350,22 +350,20 @@ class Sandbox:
         return {"aws_access_key_id": ADMIN_ACCESS_KEY, "aws_secret_access_key": ADMIN_SECRET_KEY, "region_name": self.region}
 
 
-_REGION_CACHE: dict[str, set] = {}
+_ALL_REGIONS: set | None = None
 
 
 def _known_regions(service: str) -> set:
-    if service not in _REGION_CACHE:
-        import botocore.session
+    """Every region of every AWS partition (loaded once): a client for any other region names an
+    endpoint that does not exist, which on AWS fails to connect."""
+    global _ALL_REGIONS
+    if _ALL_REGIONS is None:
+        import botocore.loaders
 
-        session = botocore.session.get_session()
-        try:
-            regions = set(session.get_available_regions(service))
-        except Exception:
-            regions = set()
-        # Global services (IAM, S3's us-east-1 alias) and services botocore lists no regions for.
-        _REGION_CACHE[service] = regions or set(cognito_regions())
-        _REGION_CACHE[service] |= {"aws-global", "us-east-1"}
-    return _REGION_CACHE[service]
+        data = botocore.loaders.create_loader().load_data("endpoints")
+        _ALL_REGIONS = {r for p in data["partitions"] for r in p.get("regions", {})}
+        _ALL_REGIONS |= {"aws-global"} | set(cognito_regions())
+    return _ALL_REGIONS
 
 
 def _enabled_components() -> tuple[str, ...]:
