@@ -83,6 +83,10 @@ class KeyRing:
                 key = self._keys[owner] = SigningKey(kid, private)
             return key
 
+    def get(self, owner: str) -> SigningKey | None:
+        """The key of ``owner`` if it has one already (never makes one)."""
+        return self._keys.get(owner)
+
     def jwks(self, owner: str) -> dict:
         return {"keys": [self.for_owner(owner).jwk]}
 

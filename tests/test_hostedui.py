@@ -690,3 +690,18 @@ def test_resource_server_scopes_in_the_code_flow_and_client_secret_post(served_s
     assert r.status_code == 200, r.text
     access = tokens.verify(r.json()["access_token"], client_id=app["ClientId"], token_use="access")
     assert access["scope"] == "openid https://api.shop.example/orders.read"
+
+
+def test_get_user_needs_the_admin_scope(served_sb):
+    """Cognito: the user API (GetUser...) needs aws.cognito.signin.user.admin in the access token; a
+    hosted-UI token for "openid email" only is refused. Raw moto has no scopes at all."""
+    import botocore.exceptions
+    import pytest
+
+    pool, app = make_pool(served_sb, scopes=("openid", "email"))
+    base, back = code_for(served_sb, pool, app["ClientId"])
+    access = exchange(base, app["ClientId"], back["code"]).json()["access_token"]
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        boto3.client("cognito-idp").get_user(AccessToken=access)
+    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert err.value.response["Error"]["Message"] == "Access Token does not have required scopes"

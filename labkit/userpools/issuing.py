@@ -156,7 +156,7 @@ class TokenIssuer:
             unverified = jwt.decode(token, options={"verify_signature": False})
             pool_id = str(unverified.get("iss", "")).rsplit("/", 1)[-1]
             key = sb.keys.find(header.get("kid", ""))
-            if key is None or getattr(sb.keys, "_keys", {}).get(pool_id) is not key:
+            if key is None or sb.keys.get(pool_id) is not key:
                 raise NotAuthorized("Invalid Access Token")
             claims = jwt.decode(token, key.public_key, algorithms=["RS256"],
                                 options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})

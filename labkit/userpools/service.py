@@ -787,6 +787,9 @@ class UserPoolService(Service):
     # ================================================================== the signed-in user (access token)
     def by_access_token(self, params):
         claims = self.tokens.check_access_token(params.get("AccessToken") or "")
+        # The user API needs the admin scope; a hosted-UI token asked for "openid email" only lacks it.
+        if "aws.cognito.signin.user.admin" not in str(claims.get("scope", "")).split():
+            raise NotAuthorized("Access Token does not have required scopes")
         region = claims["iss"].rsplit("/", 1)[-1].split("_")[0]
         pool, user = user_from_claims(self.backend(region), claims)
         return pool, user, claims
