@@ -410,17 +410,24 @@ class UserPoolService(Service):
                 result["CodeDeliveryDetails"] = self.send_code(pool, user, "sign-up", attr)
         return result
 
-    @operation("ConfirmSignUp")
-    def confirm_sign_up(self, params, ctx):
-        """ConfirmSignUp: the code from the sign-up message confirms the user and verifies that address."""
+    def client_user(self, params, ctx):
+        """The pool, app client, username and user of an unauthenticated user call (ClientId and
+        SecretHash checked). The user is None only where the client hides that a user does not exist
+        (PreventUserExistenceErrors=ENABLED); otherwise UserNotFoundException."""
         pool, client = self.client(params.get("ClientId"), ctx.region)
         username = params.get("Username")
         self.check_secret_hash(client, params.get("SecretHash"), username)
         user = users.find(pool, username)
-        if user is None:
-            if self.hides_users(client):
-                raise CodeMismatch()
+        if user is None and not self.hides_users(client):
             raise UserNotFound("User does not exist.")
+        return pool, client, username, user
+
+    @operation("ConfirmSignUp")
+    def confirm_sign_up(self, params, ctx):
+        """ConfirmSignUp: the code from the sign-up message confirms the user and verifies that address."""
+        pool, client, username, user = self.client_user(params, ctx)
+        if user is None:  # PreventUserExistenceErrors: answer as if the user existed
+                raise CodeMismatch()
         if user.status != UserStatus.UNCONFIRMED:
             raise NotAuthorized(f"User cannot be confirmed. Current status is {_status(user)}")
         s = self.secrets(pool, user)
@@ -441,14 +448,9 @@ class UserPoolService(Service):
     @operation("ResendConfirmationCode")
     def resend_confirmation_code(self, params, ctx):
         """ResendConfirmationCode: a new sign-up code (the previous one stops working)."""
-        pool, client = self.client(params.get("ClientId"), ctx.region)
-        username = params.get("Username")
-        self.check_secret_hash(client, params.get("SecretHash"), username)
-        user = users.find(pool, username)
-        if user is None:
-            if self.hides_users(client):
+        pool, client, username, user = self.client_user(params, ctx)
+        if user is None:  # PreventUserExistenceErrors: answer as if the user existed
                 return {"CodeDeliveryDetails": _pretend_delivery(username)}
-            raise UserNotFound("User does not exist.")
         if user.status != UserStatus.UNCONFIRMED:
             raise InvalidParameter("User is already confirmed.")
         attr = self.sign_up_attribute(pool, user)
@@ -543,14 +545,9 @@ class UserPoolService(Service):
     @operation("ForgotPassword")
     def forgot_password(self, params, ctx):
         """ForgotPassword: a one-hour code to the verified email or phone (AccountRecoverySetting)."""
-        pool, client = self.client(params.get("ClientId"), ctx.region)
-        username = params.get("Username")
-        self.check_secret_hash(client, params.get("SecretHash"), username)
-        user = users.find(pool, username)
-        if user is None:
-            if self.hides_users(client):
+        pool, client, username, user = self.client_user(params, ctx)
+        if user is None:  # PreventUserExistenceErrors: answer as if the user existed
                 return {"CodeDeliveryDetails": _pretend_delivery(username)}
-            raise UserNotFound("User does not exist.")
         if not user.enabled:
             raise NotAuthorized("User is disabled.")
         attr = self.recovery_attribute(pool, user)
@@ -561,14 +558,9 @@ class UserPoolService(Service):
     @operation("ConfirmForgotPassword")
     def confirm_forgot_password(self, params, ctx):
         """ConfirmForgotPassword: the code and a new password that meets the policy."""
-        pool, client = self.client(params.get("ClientId"), ctx.region)
-        username = params.get("Username")
-        self.check_secret_hash(client, params.get("SecretHash"), username)
-        user = users.find(pool, username)
-        if user is None:
-            if self.hides_users(client):
+        pool, client, username, user = self.client_user(params, ctx)
+        if user is None:  # PreventUserExistenceErrors: answer as if the user existed
                 raise CodeMismatch()
-            raise UserNotFound("User does not exist.")
         password = params.get("Password") or ""
         passwords.check(pool, password)
         s = self.secrets(pool, user)
