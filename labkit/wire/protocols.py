@@ -102,13 +102,3 @@ def query_error(service: str, error: ServiceError) -> Response:
         f"<Message>{escape(error.message)}</Message></Error><RequestId>{rid}</RequestId></ErrorResponse>"
     )
     return Response.of(error.status, body, "text/xml", **{"x-amzn-RequestId": rid})
-
-
-def s3_error(error: ServiceError, resource: str = "") -> Response:
-    rid = uuid.uuid4().hex[:16].upper()
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
-        f"<Resource>{escape(resource)}</Resource><RequestId>{rid}</RequestId></Error>"
-    )
-    return Response.of(error.status, body, "application/xml", **{"x-amz-request-id": rid})
