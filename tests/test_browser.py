@@ -29,11 +29,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, require_browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
 NOTEBOOK_TIMEOUT = 240  # seconds for one notebook's Run All (2 slow CI cores)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Settings for a quiet, fully rendered lab: no news or update pop-ups; every cell in the DOM.
@@ -45,15 +43,6 @@ USER_SETTINGS = {
 pytestmark = pytest.mark.browser
 
 
-def _require_browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium). "
-                    "This test never downloads a browser.", pytrace=False)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("The Python package playwright is missing (uv pip install --python .venv/bin/python playwright); "
-                    "it drives /usr/bin/chromium, no 'playwright install' needed.", pytrace=False)
 
 
 def _free_port() -> int:
@@ -70,7 +59,7 @@ def _jupyter() -> list[str]:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A headless JupyterLab serving a temporary copy of notebooks/: ``(base_url, token, root)``."""
-    _require_browser()
+    require_browser()
     work = tmp_path_factory.mktemp("lab")
     root = work / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))

@@ -20,28 +20,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, require_browser
 import requests
 
 import labkit.hostedui as hostedui
 from labkit import tokens
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
 PASSWORD = "Passw0rd!"
 
 pytestmark = pytest.mark.browser
 
 
-def _require_browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium). "
-                    "This test never downloads a browser.", pytrace=False)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("The Python package playwright is missing (uv pip install --python .venv/bin/python playwright); "
-                    "it drives /usr/bin/chromium, no 'playwright install' needed.", pytrace=False)
 
 
 class App:
@@ -79,7 +68,7 @@ class App:
 
 
 def test_sign_in_in_a_real_browser(served_sb, tmp_path):
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     idp = boto3.client("cognito-idp")
