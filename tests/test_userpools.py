@@ -889,3 +889,15 @@ def test_pool_with_custom_schema_keeps_standard_attributes(idp):
     pool = idp.create_user_pool(PoolName="lab", Schema=[{"Name": "team", "AttributeDataType": "String"}])["UserPool"]
     names = [a["Name"] for a in pool["SchemaAttributes"]]
     assert names[0] == "sub" and "email" in names and "phone_number" in names and names[-1] == "custom:team"
+
+
+def test_srp_fixed_base_table_equals_pow():
+    """The comb table that speeds up g^x (verifiers) and g^b (SRP_B) gives exactly pow's answers."""
+    import random
+
+    from labkit.userpools import srp
+
+    rnd = random.Random(5)
+    for bits in (0, 1, 7, 8, 9, 255, 256, 257, 1024):
+        e = rnd.getrandbits(bits) if bits else 0
+        assert srp.g_pow(e) == pow(srp.G, e, srp.N), bits

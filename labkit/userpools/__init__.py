@@ -129,6 +129,10 @@ def _lighten_moto_pools() -> None:
 def install(sandbox) -> UserPools:
     """Register the cognito-idp service and the well-known routes on ``sandbox.dispatcher``."""
     _lighten_moto_pools()
+    from . import srp
+
+    if srp.g_pow._table is None:
+        srp.g_pow.warm()  # the SRP comb table, built off the learner's first sign-in
     component = UserPools(sandbox)
     sandbox.dispatcher.register(component.service)
     sandbox.dispatcher.routes.append(WellKnownRoute(component))

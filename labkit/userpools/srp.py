@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
@@ -68,9 +69,60 @@ def private_x(pool_id: str, user_id: str, password: str, salt_hex: str) -> int:
     return int(_hex_hash(pad_hex(salt_hex) + inner), 16)
 
 
+class _FixedBase:
+    """g^e mod N for exponents of up to 256 bits, by a precomputed comb table.
+
+    Every verifier (v = g^x) and every server value g^b has the same base, so the powers
+    g^(d * 256^j) are computed once (32 x 256 products, ~0.2 s, ~3 MB) and each exponentiation is
+    then at most 32 modular products instead of ~300: about 5x faster than ``pow`` for 3072-bit N.
+    Exponents wider than the table fall back to ``pow``. Tested against ``pow`` in the test suite.
+    """
+
+    WINDOW = 8
+    BITS = 256
+
+    def __init__(self, base: int, modulus: int):
+        self.base, self.modulus = base, modulus
+        self._table: list[list[int]] | None = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> list[list[int]]:
+        with self._lock:
+            if self._table is None:
+                table, step = [], self.base % self.modulus
+                for _ in range(self.BITS // self.WINDOW):
+                    row = [1, step]
+                    for _ in range(2, 1 << self.WINDOW):
+                        row.append(row[-1] * step % self.modulus)
+                    table.append(row)
+                    step = row[-1] * step % self.modulus  # base^(256^(j+1))
+                self._table = table
+            return self._table
+
+    def warm(self) -> None:
+        """Build the table in a background thread, so no sign-in waits for it."""
+        threading.Thread(target=self._build, name="labkit-srp-table", daemon=True).start()
+
+    def __call__(self, exponent: int) -> int:
+        if exponent < 0 or exponent.bit_length() > self.BITS:
+            return pow(self.base, exponent, self.modulus)
+        table = self._table or self._build()
+        mask, result, j = (1 << self.WINDOW) - 1, 1, 0
+        while exponent:
+            digit = exponent & mask
+            if digit:
+                result = result * table[j][digit] % self.modulus
+            exponent >>= self.WINDOW
+            j += 1
+        return result
+
+
+g_pow = _FixedBase(G, N)
+
+
 def make_verifier(pool_id: str, user_id: str, password: str, salt_hex: str) -> int:
     """v = g^x mod N: what the pool keeps instead of the password."""
-    return pow(G, private_x(pool_id, user_id, password, salt_hex), N)
+    return g_pow(private_x(pool_id, user_id, password, salt_hex))
 
 
 @dataclass
@@ -97,7 +149,7 @@ def start(A_hex: str, verifier: int, salt_hex: str, random) -> ServerChallenge:
     if A % N == 0:
         raise ValueError("SRP_A is not valid")
     b = random.getrandbits(256) | (1 << 255)
-    B = (K * verifier + pow(G, b, N)) % N
+    B = (K * verifier + g_pow(b)) % N
     return ServerChallenge(b=b, B=B, A=A, salt_hex=salt_hex, verifier=verifier)
 
 
