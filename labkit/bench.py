@@ -309,6 +309,9 @@ def notebooks(quick: bool) -> list[Figure]:
 # ------------------------------------------------------------------------------------- running
 def load_extra_sections(directory: Path = ROOT / "benchmarks") -> None:
     """Import ``benchmarks/bench_*.py``: each registers its sections with ``@benchmark``."""
+    # Run as ``python -m labkit.bench`` this module is __main__: let ``from labkit.bench import ...``
+    # in the section files find *this* registry, not a second copy of the module.
+    sys.modules.setdefault("labkit.bench", sys.modules[__name__])
     for path in sorted(directory.glob("bench_*.py")):
         spec = importlib.util.spec_from_file_location(f"labkit_bench_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
