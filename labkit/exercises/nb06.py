@@ -1,0 +1,210 @@
+"""Exercises of notebook 06 · Enterprise SAML: predict STS's answers, write a trust policy, survive a
+certificate rollover.
+
+AWS: STS ``AssumeRoleWithSAML``; IAM User Guide "SAML 2.0 federation", "Troubleshoot SAML federation".
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import fixtures as fx
+from .core import Exercise
+
+NOTEBOOK = "06-enterprise-saml"
+SIGNIN = "https://signin.aws.amazon.com/saml"
+
+
+def console_trust_policy(provider_arn: str) -> dict:
+    """The trust policy the IAM console writes for "SAML 2.0 federation" (as in the notebook's Step 3)."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithSAML",
+        "Condition": {"StringEquals": {"SAML:aud": SIGNIN}}}]}
+
+
+class Company:
+    """A directory (AD FS) registered in IAM as a SAML provider, with a role its group is granted."""
+
+    def __init__(self, run, label: str, role_arn: str | None = None):
+        self.run = run
+        self.iam = fx.client(run, "iam")
+        name = run.name(f"ex06{label}")
+        self.ad = run.sb.idp("active-directory", directory=name)
+        if "alice" not in self.ad.users:
+            self.ad.add_user("alice", "Wonderland-2026", groups=["AWS-Developers"])
+        self.provider_arn = self.iam.create_saml_provider(Name=name.capitalize(), SAMLMetadataDocument=self.ad.metadata)["SAMLProviderArn"]
+        if role_arn is None:
+            role_arn = self.iam.create_role(RoleName=f"{name.capitalize()}Developers",
+                                            AssumeRolePolicyDocument=json.dumps(console_trust_policy(self.provider_arn)))["Role"]["Arn"]
+        self.role_arn = role_arn
+        self.ad.grant("AWS-Developers", role_arn, self.provider_arn)
+
+    def assume(self, assertion: str | None = None, role_arn: str | None = None) -> str | None:
+        """The STS error code for this assertion (a fresh sign-in of alice by default), or None if accepted."""
+        assertion = assertion or self.ad.sign_in("alice", "Wonderland-2026")
+        sts = fx.client(self.run, "sts")
+        return fx.error_code(lambda: sts.assume_role_with_saml(RoleArn=role_arn or self.role_arn, PrincipalArn=self.provider_arn,
+                                                               SAMLAssertion=assertion))
+
+    def old_assertion(self, minutes: float) -> str:
+        """An assertion AD FS issued ``minutes`` ago (the sandbox's clock is put back while it signs)."""
+        clock = self.run.sb.clock
+        clock.offset -= minutes * 60
+        try:
+            return self.ad.sign_in("alice", "Wonderland-2026")
+        finally:
+            clock.offset += minutes * 60
+
+
+# ---------------------------------------------------------------------------------------------- 06.1
+SCENARIOS = {
+    "unsigned": "Alice's assertion with its signature removed (saml.unsigned)",
+    "role not granted": "A valid assertion of Alice, asking for a role her groups do not grant",
+    "for another application": "A valid assertion AD FS issued for the wiki, not for AWS",
+    "redeemed 6 minutes later": "A valid assertion, used 6 minutes after AD FS issued it",
+}
+
+
+def _check_predictions(predictions, run):
+    from labkit import saml
+
+    if not isinstance(predictions, dict):
+        run.stop(f"predictions is a {type(predictions).__name__}; it must be a dict from each scenario to an error code.")
+    missing = [key for key in SCENARIOS if key not in predictions]
+    if missing:
+        run.stop(f"predictions lacks {', '.join(repr(m) for m in missing)}.", "Keep the four keys of the starter cell.")
+    corp = Company(run, "a")
+    admins = fx.client(run, "iam").create_role(RoleName=run.name("Ex06Admins"),
+                                               AssumeRolePolicyDocument=json.dumps(console_trust_policy(corp.provider_arn)))["Role"]["Arn"]
+    fresh = corp.ad.sign_in("alice", "Wonderland-2026")
+    actual = {
+        "unsigned": corp.assume(saml.unsigned(fresh)),
+        "role not granted": corp.assume(fresh, role_arn=admins),
+        "for another application": corp.assume(corp.ad.sign_in("alice", "Wonderland-2026", audience="https://wiki.corp.example.com/saml")),
+        "redeemed 6 minutes later": corp.assume(corp.old_assertion(6)),
+    }
+    for key, description in SCENARIOS.items():
+        said = predictions[key]
+        said = said.strip() if isinstance(said, str) else said
+        if said is Ellipsis or said is None:
+            run.failed(f"{description}: no prediction yet.", "Replace its ... with an error code.")
+            continue
+        run.expect(said == actual[key], f"{description}: you predicted {said!r}, STS answers {actual[key]!r}.",
+                   _WHY[key], passed_text=f"{description}: {actual[key]}.")
+
+
+_WHY = {
+    "unsigned": "Without a signature that verifies with the provider's certificate, STS cannot trust anything in the "
+                "assertion: the assertion itself is refused.",
+    "role not granted": "The assertion is genuine, but the requested role/provider pair is not in its Role attribute: "
+                        "STS is not authorized to give that role.",
+    "for another application": "The assertion's Audience is the wiki, not AWS: the assertion itself is refused.",
+    "redeemed 6 minutes later": "AWS wants an assertion redeemed within 5 minutes of its IssueInstant; this one is too old.",
+}
+
+
+# ---------------------------------------------------------------------------------------------- 06.2
+def _check_shared_trust(shared_trust_policy, run):
+    if not callable(shared_trust_policy):
+        run.stop(f"shared_trust_policy is a {type(shared_trust_policy).__name__}, not a function.",
+                 "Define it with def shared_trust_policy(provider_arns): ... returning a policy dict.")
+    iam = fx.client(run, "iam")
+    corp = Company(run, "corp")
+    fabrikam = Company(run, "fabrikam")
+    other = Company(run, "other")
+    providers = [corp.provider_arn, fabrikam.provider_arn]
+    policy = run.call(shared_trust_policy, list(providers), doing="writing the trust policy for two providers")
+    policy = fx.as_policy(run, policy, "trust policy")
+    try:
+        role_arn = iam.create_role(RoleName=run.name("Ex06Shared"), AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+    except Exception as exc:
+        from .explain import meaning, name
+
+        run.stop(f"IAM refused your trust policy: {name(exc)}.", meaning(exc))
+    for company, label in ((corp, "corp.example.com"), (fabrikam, "fabrikam's directory")):
+        company.ad.grant("AWS-Developers", role_arn, company.provider_arn)
+        code = company.assume(role_arn=role_arn)
+        run.expect(code is None, f"Alice of {label} could not assume the shared role: STS answered {code}.",
+                   "The trust policy must allow sts:AssumeRoleWithSAML for Federated: <each provider ARN> (a list works), "
+                   f"with SAML:aud = {SIGNIN} (the assertion's Recipient, not its Audience).",
+                   passed_text=f"Alice of {label} assumes the shared role.")
+    other.ad.grant("AWS-Developers", role_arn, other.provider_arn)
+    code = other.assume(role_arn=role_arn)
+    run.expect(code is not None, "A third directory that also grants the role got in: your trust policy trusts too much.",
+               "Name exactly the two providers in Principal.Federated; never \"*\".",
+               passed_text=f"A third directory, not in the policy, is refused ({code}).")
+
+
+# ---------------------------------------------------------------------------------------------- 06.3
+def _check_rollover(after_rollover, run):
+    if not callable(after_rollover):
+        run.stop(f"after_rollover is a {type(after_rollover).__name__}, not a function.",
+                 "Define it with def after_rollover(ad, provider_arn): ...")
+    corp = Company(run, "roll")
+    before = corp.assume()
+    corp.ad.rotate_certificate()
+    broken = corp.assume()
+    if before is not None or broken is None:
+        run.stop("The set-up did not behave as the notebook showed; please report this exercise.")
+    run.call(after_rollover, corp.ad, corp.provider_arn, doing="fixing the provider after the rollover")
+    code = corp.assume()
+    run.expect(code is None, f"After your function, an assertion signed with the new certificate still gets {code}.",
+               "IAM verifies signatures only with the certificates of the provider's metadata. Give IAM the directory's new "
+               "metadata (ad.metadata) for the existing provider.",
+               passed_text="An assertion signed with the new certificate is accepted again.")
+    providers = [p["Arn"] for p in fx.client(run, "iam").list_saml_providers()["SAMLProviderList"]]
+    run.expect(corp.provider_arn in providers, "The provider is gone: roles and AD FS claim rules name its ARN.",
+               "Update the provider in place rather than deleting it.", passed_text="The same provider (same ARN) is kept.")
+
+
+EXERCISES = [
+    Exercise(
+        id="06.1", notebook=NOTEBOOK, level="read", kind="value",
+        title="Predict STS's answers",
+        prompt="For each scenario, predict the error code `AssumeRoleWithSAML` answers (`\"InvalidIdentityToken\"`, "
+               "`\"AccessDenied\"`, `\"ExpiredTokenException\"`...). The check builds each scenario in a directory of "
+               "its own and compares.",
+        starter=('predictions = {\n'
+                 '    "unsigned": ...,                  # the signature removed\n'
+                 '    "role not granted": ...,          # a role Alice\'s groups do not grant\n'
+                 '    "for another application": ...,   # an assertion AD FS issued for the wiki\n'
+                 '    "redeemed 6 minutes later": ...,  # a valid assertion, used too late\n'
+                 '}\n\n'
+                 'check("06.1", predictions)'),
+        hints=["Two kinds of refusal: the assertion itself is not trusted (signature, issuer, audience), or it is trusted "
+               "but does not allow the request (role, trust policy). Time has its own error.",
+               "Step 7 of the notebook shows all four."],
+        checker=_check_predictions,
+    ),
+    Exercise(
+        id="06.2", notebook=NOTEBOOK, level="write", kind="function",
+        title="One role, two directories",
+        prompt="After a merger, employees of two companies (two AD FS, two IAM SAML providers) must reach the same "
+               "role. Write `shared_trust_policy(provider_arns)` returning the role's trust policy: users of both "
+               "providers may assume it, users of any other SAML provider may not. The check creates three "
+               "directories and tries each.",
+        starter=("def shared_trust_policy(provider_arns):\n"
+                 '    """The trust policy of a role that users of every provider in provider_arns may assume."""\n'
+                 "    ...\n\n"
+                 'check("06.2", shared_trust_policy)'),
+        hints=["Start from saml_trust_policy in Step 3.",
+               "Principal.Federated may be a list of provider ARNs.",
+               "Keep the condition SAML:aud = https://signin.aws.amazon.com/saml (the Recipient), and the action "
+               "sts:AssumeRoleWithSAML."],
+        checker=_check_shared_trust,
+    ),
+    Exercise(
+        id="06.3", notebook=NOTEBOOK, level="use", kind="function",
+        title="Certificate rollover",
+        prompt="AD FS has rolled over its signing certificate (`ad.rotate_certificate()`), and every sign-in now fails "
+               "with `InvalidIdentityToken`. Write `after_rollover(ad, provider_arn)` that makes AWS accept the new "
+               "assertions again, with plain boto3, keeping the provider (roles and claim rules name its ARN).",
+        starter=("def after_rollover(ad, provider_arn):\n"
+                 '    """Make IAM trust the directory\'s new signing certificate."""\n'
+                 "    ...\n\n"
+                 'check("06.3", after_rollover)'),
+        hints=["IAM knows the certificate only through the metadata you registered.",
+               "iam.update_saml_provider(SAMLProviderArn=..., SAMLMetadataDocument=ad.metadata)."],
+        checker=_check_rollover,
+    ),
+]

@@ -1,0 +1,26 @@
+"""Model solutions of notebook 03 · Guest access (exercises 03.1-03.3), written as a learner writes them."""
+
+import boto3
+
+# 03.1 · A pool closed to guests
+error_code = "NotAuthorizedException"
+
+
+# 03.2 · A guest's credentials
+def guest_credentials(identity_pool_id):
+    """Temporary AWS credentials for a new guest of this identity pool."""
+    cognito_identity = boto3.client("cognito-identity")
+    identity_id = cognito_identity.get_id(IdentityPoolId=identity_pool_id)["IdentityId"]
+    return cognito_identity.get_credentials_for_identity(IdentityId=identity_id)["Credentials"]
+
+
+# 03.3 · The guest policy
+def guest_policy(bucket):
+    """The guest role's policy: read public/ of bucket, nothing more."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/public/*"}],
+    }
+
+
+ANSWERS = {"03.1": error_code, "03.2": guest_credentials, "03.3": guest_policy}

@@ -1,0 +1,34 @@
+"""Model solutions of notebook 06 · Enterprise SAML (exercises 06.1-06.3), written as a learner writes them."""
+
+import boto3
+
+# 06.1 · Predict STS's answers
+predictions = {
+    "unsigned": "InvalidIdentityToken",
+    "role not granted": "AccessDenied",
+    "for another application": "InvalidIdentityToken",
+    "redeemed 6 minutes later": "ExpiredTokenException",
+}
+
+
+# 06.2 · One role, two directories
+def shared_trust_policy(provider_arns):
+    """The trust policy of a role that users of every provider in provider_arns may assume."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": list(provider_arns)},
+            "Action": "sts:AssumeRoleWithSAML",
+            "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+        }],
+    }
+
+
+# 06.3 · Certificate rollover
+def after_rollover(ad, provider_arn):
+    """Make IAM trust the directory's new signing certificate."""
+    boto3.client("iam").update_saml_provider(SAMLProviderArn=provider_arn, SAMLMetadataDocument=ad.metadata)
+
+
+ANSWERS = {"06.1": predictions, "06.2": shared_trust_policy, "06.3": after_rollover}

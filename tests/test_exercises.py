@@ -1,0 +1,360 @@
+"""The "Check yourself" exercises (``labkit.exercises``): every checker accepts its model solution from
+``solutions/``, rejects typical wrong answers, and turns an answer that raises into a verdict (never a
+traceback). Progress goes to a temporary file (``COGNITO_LAB_PROGRESS``), never to the home directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+from urllib.parse import urlencode
+
+import boto3
+import jwt
+import pytest
+
+import labkit
+from labkit import exercises
+from labkit.exercises import check, hint, progress
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+
+
+@pytest.fixture(autouse=True)
+def progress_file(tmp_path, monkeypatch):
+    """Every test writes progress to its own temporary file, never to ~/.cognito-lab."""
+    path = tmp_path / "progress.json"
+    monkeypatch.setenv("COGNITO_LAB_PROGRESS", str(path))
+    monkeypatch.setattr(labkit.exercises._progress, "_memory", {})
+    return path
+
+
+def solution(exercise_id: str):
+    """The model answer of an exercise, as the learner would pass it to check()."""
+    number = exercise_id.split(".")[0]
+    (path,) = SOLUTIONS.glob(f"{number}_*.py")
+    spec = importlib.util.spec_from_file_location(f"solutions_{number}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    answer = module.ANSWERS[exercise_id]
+    return answer() if exercise_id in getattr(module, "MAKE", ()) else answer
+
+
+# ------------------------------------------------------------------------------------------ wrong answers
+# Each is a factory called inside the running sandbox: it returns what a learner would pass to check().
+
+def _raises(*_args, **_kwargs):
+    raise KeyError("Credentials")
+
+
+def _tokens_sol():
+    return solution("02.2")
+
+
+def _policy(statement, version=True):
+    doc = {"Statement": [statement]}
+    if version:
+        doc = {"Version": "2012-10-17", **doc}
+    return doc
+
+
+def _only_sign_up(client_id, username, password, email):
+    boto3.client("cognito-idp").sign_up(ClientId=client_id, Username=username, Password=password,
+                                        UserAttributes=[{"Name": "email", "Value": email}])
+
+
+def _wrong_code(client_id, username, password, email):
+    _only_sign_up(client_id, username, password, email)
+    boto3.client("cognito-idp").confirm_sign_up(ClientId=client_id, Username=username, ConfirmationCode="000000")
+
+
+def _let_everyone_in(event, context):
+    event["response"]["autoConfirmUser"] = True
+    event["response"]["autoVerifyEmail"] = True
+    return event
+
+
+def _refuse_everyone(event, context):
+    raise Exception("closed")
+
+
+def _no_verify(event, context):
+    if not event["request"]["userAttributes"]["email"].endswith("@example.org"):
+        raise Exception("staff only")
+    event["response"]["autoConfirmUser"] = True
+    return event
+
+
+def _get_id_only(identity_pool_id):
+    return boto3.client("cognito-identity").get_id(IdentityPoolId=identity_pool_id)
+
+
+def _without_logins(identity_pool_id, google_token):
+    ci = boto3.client("cognito-identity")
+    identity_id = ci.get_id(IdentityPoolId=identity_pool_id, Logins={"accounts.google.com": google_token})["IdentityId"]
+    return ci.get_credentials_for_identity(IdentityId=identity_id)["Credentials"]
+
+
+def _trust(conditions):
+    return lambda pool_id: _policy({"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                                    "Action": "sts:AssumeRoleWithWebIdentity", "Condition": conditions(pool_id)})
+
+
+def _saml_trust(aud="https://signin.aws.amazon.com/saml", first_only=False):
+    def policy(arns):
+        return _policy({"Effect": "Allow", "Principal": {"Federated": arns[:1] if first_only else list(arns)},
+                        "Action": "sts:AssumeRoleWithSAML", "Condition": {"StringEquals": {"SAML:aud": aud}}})
+    return policy
+
+
+def _rotate_again(ad, provider_arn):
+    ad.rotate_certificate()
+
+
+def _delete_provider(ad, provider_arn):
+    boto3.client("iam").delete_saml_provider(SAMLProviderArn=provider_arn)
+
+
+def _sync_count_zero(sync, pool_id, identity_id, dataset, key, value):
+    token = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)["SyncSessionToken"]
+    sync.update_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset, SyncSessionToken=token,
+                        RecordPatches=[{"Op": "replace", "Key": key, "Value": value, "SyncCount": 0}])
+
+
+def _dataset_count(sync, pool_id, identity_id, dataset, key, value):
+    page = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)
+    sync.update_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset, SyncSessionToken=page["SyncSessionToken"],
+                        RecordPatches=[{"Op": "replace", "Key": key, "Value": value, "SyncCount": page["DatasetSyncCount"]}])
+
+
+def _save(condition):
+    def save(db, table, identity_id, key, value, read_version):
+        kwargs = {"ConditionExpression": condition} if condition else {}
+        db.put_item(TableName=table, Item={"IdentityId": {"S": identity_id}, "Key": {"S": key}, "Value": {"S": value},
+                                           "Version": {"N": str(read_version + 1)}}, **kwargs)
+    return save
+
+
+def _admin_s3(identity_pool_id, logins):
+    return boto3.client("s3")
+
+
+def _challenge(encode):
+    return lambda verifier: encode(hashlib.sha256(verifier.encode()).digest())
+
+
+def _authorize(drop=(), **override):
+    def authorize_url(base, client_id, redirect_uri, verifier, state):
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        params = {"client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri,
+                  "scope": "openid email profile", "state": state, "code_challenge": challenge, "code_challenge_method": "S256"}
+        params.update({k: (v(verifier) if callable(v) else v) for k, v in override.items()})
+        return f"{base}/oauth2/authorize?" + urlencode({k: v for k, v in params.items() if k not in drop})
+    return authorize_url
+
+
+WRONG = {
+    "00.1": [lambda: f"{labkit.Sandbox.current().region}_doesNotExist",
+             lambda: boto3.client("cognito-idp").create_user_pool(PoolName="welcome-pool")["UserPool"]["Id"]],
+    "00.2": [lambda: (lambda pool_id: True),
+             lambda: (lambda pool_id: boto3.client("cognito-idp").describe_user_pool(UserPoolId=pool_id) is not None)],
+    "00.3": [lambda: "cognito-idp", lambda: "s3"],
+    "01.1": [lambda: "NotAuthorizedException", lambda: "UserNotFoundException"],
+    "01.2": [lambda: _only_sign_up, lambda: _wrong_code],
+    "01.3": [lambda: _let_everyone_in, lambda: _refuse_everyone, lambda: _no_verify],
+    "02.1": [lambda: "aud", lambda: "sub", lambda: 42],
+    "02.2": [lambda: (lambda token, pool_id, client_id: jwt.decode(token, options={"verify_signature": False})),
+             lambda: (lambda token, pool_id, client_id: labkit.tokens.verify(token))],
+    "02.3": [lambda: (lambda token: bool(labkit.tokens.verify(token))), lambda: (lambda token: False)],
+    "03.1": [lambda: "AccessDenied", lambda: "ResourceNotFoundException"],
+    "03.2": [lambda: _get_id_only, lambda: (lambda identity_pool_id: _get_id_only(identity_pool_id)["IdentityId"])],
+    "03.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::{b}/*"})),
+             lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{b}/public"})),
+             lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                                         "Resource": f"arn:aws:s3:::{b}/public/*"}))],
+    "04.1": [lambda: "google", lambda: "https://accounts.google.com"],
+    "04.2": [lambda: _without_logins,
+             lambda: (lambda pool_id, token: boto3.client("cognito-identity").get_id(IdentityPoolId=pool_id,
+                                                                                      Logins={"accounts.google.com": token}))],
+    "04.3": [lambda: _trust(lambda p: {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}),
+             lambda: _trust(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p}}),
+             lambda: _trust(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p},
+                                       "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}})],
+    "05.1": [lambda: "${aws:username}", lambda: "${cognito-identity.amazonaws:sub}",
+             lambda: "${cognito-identity.amazonaws.com:aud}"],
+    "05.2": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                                         "Resource": f"arn:aws:s3:::{b}/private/${{cognito-identity.amazonaws.com:sub}}/*"}, version=False)),
+             lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                                         "Resource": f"arn:aws:s3:::{b}/private/*"}))],
+    "05.3": [lambda: (lambda arn: _policy({"Effect": "Allow", "Action": "dynamodb:*", "Resource": arn, "Condition": {
+                 "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${cognito-identity.amazonaws.com:sub}"]}}})),
+             lambda: (lambda arn: _policy({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+                                           "Resource": arn}))],
+    "06.1": [lambda: dict.fromkeys(["unsigned", "role not granted", "for another application", "redeemed 6 minutes later"], "AccessDenied"),
+             lambda: {"unsigned": "InvalidIdentityToken", "role not granted": "InvalidIdentityToken",
+                      "for another application": "AccessDenied", "redeemed 6 minutes later": "InvalidIdentityToken"}],
+    "06.2": [lambda: _saml_trust(first_only=True), lambda: _saml_trust(aud="urn:amazon:webservices")],
+    "06.3": [lambda: _rotate_again, lambda: _delete_provider],
+    "07.1": [lambda: 1, lambda: 2, lambda: "0"],
+    "07.2": [lambda: _sync_count_zero, lambda: _dataset_count],
+    "07.3": [lambda: _save(None), lambda: _save("attribute_not_exists(Version)")],
+    "08.1": [lambda: (lambda region, pool: f"cognito-idp.amazonaws.com/{pool}"),
+             lambda: (lambda region, pool: f"https://cognito-idp.{region}.amazonaws.com/{pool}")],
+    "08.2": [lambda: _admin_s3, lambda: (lambda pool_id, logins: solution("08.2")(pool_id, {}))],
+    "09.1": [lambda: _challenge(lambda d: d.hex()), lambda: _challenge(lambda d: base64.urlsafe_b64encode(d).decode()),
+             lambda: (lambda verifier: verifier)],
+    "09.2": [lambda: dict.fromkeys(["code used twice", "another verifier", "unregistered redirect_uri"], "invalid_request"),
+             lambda: {"code used twice": "invalid_grant", "another verifier": "redirect_mismatch",
+                      "unregistered redirect_uri": "invalid_grant"}],
+    "09.3": [lambda: _authorize(code_challenge=lambda v: v, code_challenge_method="plain"),
+             lambda: _authorize(drop=("code_challenge", "code_challenge_method")),
+             lambda: _authorize(scope="email profile")],
+}
+
+ALL = [ex.id for ex in exercises.exercises()]
+
+
+def test_every_exercise_has_a_solution_and_wrong_answers():
+    """2-4 exercises per notebook; each has a model solution and at least two wrong answers here."""
+    assert ALL, "no exercises registered"
+    per_notebook = {}
+    for ex in exercises.exercises():
+        per_notebook.setdefault(ex.notebook, []).append(ex.id)
+        assert len(WRONG.get(ex.id, [])) >= 2, f"{ex.id}: give at least two wrong answers"
+        assert ex.hints, f"{ex.id} has no hint"
+        assert f'check("{ex.id}", ' in ex.starter, f"{ex.id}: the starter cell must call check()"
+    assert all(2 <= len(ids) <= 4 for ids in per_notebook.values()), per_notebook
+    for ex_id in ALL:
+        number = ex_id.split(".")[0]
+        assert list(SOLUTIONS.glob(f"{number}_*.py")), f"no solutions/{number}_*.py"
+
+
+@pytest.mark.parametrize("exercise_id", ALL)
+def test_checker_accepts_the_solution_and_rejects_wrong_answers(exercise_id, sb, progress_file):
+    verdict = check(exercise_id, solution(exercise_id))
+    assert verdict.passed, repr(verdict)
+    assert "passed" in repr(verdict) and "passed" in verdict._repr_html_()
+    for index, make in enumerate(WRONG[exercise_id]):
+        wrong = check(exercise_id, make())
+        assert wrong.status == "failed", f"wrong answer #{index} was not rejected:\n{wrong!r}"
+        assert any(not p.ok for p in wrong.points) and all(p.text for p in wrong.points)
+    state = json.loads(progress_file.read_text())["exercises"][exercise_id]
+    assert state["passed"] is True and state["attempts"] == 1 + len(WRONG[exercise_id])
+
+
+@pytest.mark.parametrize("exercise_id", ALL)
+def test_an_answer_that_raises_gets_a_verdict_not_a_traceback(exercise_id, sb):
+    ex = exercises.get(exercise_id)
+    answer = _raises if ex.kind == "function" else object()
+    verdict = check(exercise_id, answer)
+    assert verdict.status == "failed", repr(verdict)
+    if ex.kind == "function":  # named, with its meaning (a trigger's exception reaches the learner through Cognito)
+        assert ("KeyError" in repr(verdict) and "dict was asked for a key" in repr(verdict)) or \
+            "UserLambdaValidationException" in repr(verdict), repr(verdict)
+
+
+@pytest.mark.parametrize("exercise_id", ALL)
+def test_unattempted_exercise_is_not_attempted_yet(exercise_id, progress_file):
+    """The starter cell as the notebook ships it gives a friendly verdict, the same every time (even
+    without a sandbox), and records nothing."""
+    captured = {}
+    exec(exercises.get(exercise_id).starter, {"check": lambda i, a: captured.setdefault("answer", a)})
+    first = check(exercise_id, captured["answer"])
+    second = check(exercise_id, captured["answer"])
+    assert first.status == "not attempted", repr(first)
+    assert repr(first) == repr(second) and first._repr_html_() == second._repr_html_()
+    assert "Not attempted yet" in repr(first)
+    assert not progress_file.exists(), "an unattempted exercise must not be recorded"
+
+
+def test_check_without_a_sandbox_says_so():
+    assert labkit.Sandbox.current() is None
+    verdict = check("02.1", "client_id")
+    assert verdict.status == "no sandbox" and "Sandbox.fresh" in repr(verdict)
+
+
+def test_answer_keyword_and_unknown_exercise(sb):
+    assert check("02.1", answer="client_id").passed
+    with pytest.raises(exercises.UnknownExercise, match="02.1"):
+        check("2.1", "client_id")
+
+
+def test_hints_come_one_at_a_time():
+    ex = exercises.get("02.2")
+    first, second = hint("02.2"), hint("02.2")
+    assert "hint 1 of 3" in repr(first) and ex.hints[0] in repr(first)
+    assert "hint 2 of 3" in repr(second) and "again for hint 3" in repr(second)
+    assert "hint 3 of 3" in repr(hint("02.2", 3)) and "last hint" in repr(hint("02.2"))
+    with pytest.raises(labkit.LabkitError):
+        hint("02.2", 9)
+    html = check("02.2", ...)._repr_html_()
+    assert html.count("<details") == len(ex.hints)  # nested: each opens after the one before
+
+
+def test_progress_is_kept_in_the_file_named_by_the_environment(sb, progress_file):
+    assert progress().passed == []
+    check("02.1", "sub")
+    check("02.1", "client_id")
+    check("02.1", "aud")
+    saved = json.loads(progress_file.read_text())
+    assert saved["exercises"]["02.1"] == {"passed": True, "attempts": 3}
+    shown = progress()
+    assert shown.passed == ["02.1"] and "✔ 02.1" in repr(shown) and "1 of" in shown._repr_html_()
+
+
+def test_progress_that_cannot_be_written_is_silently_kept_in_memory(sb, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("COGNITO_LAB_PROGRESS", str(blocker / "progress.json"))
+    assert check("02.1", "client_id").passed
+    assert progress().passed == ["02.1"]
+
+
+def test_insert_writes_the_cells_once_and_before_the_summary(tmp_path):
+    import nbformat
+
+    from labkit.exercises.insert import insert
+
+    source = ROOT / "notebooks" / "02-tokens.ipynb"
+    target = tmp_path / "02-tokens.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    nb.cells = [c for c in nb.cells if "exercise" not in c.metadata.get("tags", [])]
+    nbformat.write(nb, target)
+    first = insert(target)
+    once = nbformat.read(target, as_version=4)
+    assert insert(target) == first
+    twice = nbformat.read(target, as_version=4)
+    assert [c.source for c in once.cells] == [c.source for c in twice.cells]
+    tagged = [i for i, c in enumerate(twice.cells) if "exercise" in c.metadata.get("tags", [])]
+    assert len(tagged) == first == 2 + 2 * len(exercises.exercises(2))
+    headings = [c.source.splitlines()[0] for c in twice.cells if c.cell_type == "markdown"]
+    check_at = next(i for i, c in enumerate(twice.cells) if c.source.startswith("## Check yourself"))
+    summary_at = next(i for i, c in enumerate(twice.cells) if c.source.startswith("## Summary"))
+    assert check_at < tagged[0] and tagged[-1] + 1 == summary_at, headings
+    assert len({c.id for c in twice.cells}) == len(twice.cells)
+
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_exercise_cells_match_labkit_exercises(path):
+    """The exercise cells stored in a notebook are what ``python -m labkit.exercises.insert`` writes now
+    (fastbook's habit: the learner's copy never drifts from its source)."""
+    import nbformat
+
+    from labkit.exercises.insert import exercise_cells
+
+    if not exercises.exercises(path.stem[:2]):
+        pytest.skip(f"no exercises for {path.stem}")
+    nb = nbformat.read(path, as_version=4)
+    stored = [(c.id, c.cell_type, c.source) for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    if not stored:
+        pytest.skip(f"{path.name}: exercises not inserted yet (python -m labkit.exercises.insert notebooks/{path.name})")
+    wanted = [(c.id, c.cell_type, c.source) for c in exercise_cells(path.stem)]
+    assert stored == wanted, (f"{path.name}: its exercise cells are stale; run python -m labkit.exercises.insert "
+                              f"notebooks/{path.name} and re-execute it")
