@@ -1,5 +1,14 @@
+import os
+import tempfile
+
 import boto3
 import pytest
+
+# Exercise verdicts record progress in ~/.cognito-lab unless told otherwise; tests (and the notebook
+# kernels nbval and papermill start, which inherit this) must never write to the user's home.
+os.environ.setdefault(
+    "COGNITO_LAB_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="cognito-lab-progress-"), "progress.json")
+)
 
 import labkit
 
