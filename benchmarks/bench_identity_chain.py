@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from labkit.bench import Figure, benchmark
+from labkit.bench import Figure, benchmark, versus_moto
 
 PASSWORD = "Bench-Passw0rd!"
 
@@ -77,10 +77,4 @@ def identity_chain(quick: bool) -> list[Figure]:
         labkit_ms = _measure(sb.region, runs)
     with moto.mock_aws():
         moto_ms = _measure("us-east-1", runs)
-    ratio = labkit_ms / moto_ms
-    note = f"median of {runs} (the S3 client's creation is not counted)"
-    return [
-        Figure("whole chain, through the sandbox", labkit_ms, "ms", note=note),
-        Figure("whole chain, raw moto (nothing checked)", moto_ms, "ms", note=note),
-        Figure("sandbox / raw moto", ratio, "x", "<= 1.5x", ratio <= 1.5),
-    ]
+    return versus_moto("whole chain", labkit_ms, moto_ms, note=f"median of {runs} (the S3 client's creation is not counted)")
