@@ -424,3 +424,20 @@ def test_merged_identities_keep_their_datasets_apart(world):
     assert sorted(names) == ["prefs", f"prefs.{guest}"]
     page = cs.list_records(IdentityPoolId=app.pool_id, IdentityId=alice, DatasetName="prefs")
     assert page["MergedDatasetNames"] == [f"prefs.{guest}"]
+
+
+def test_a_guest_merged_by_sign_in_brings_its_datasets(local_world):
+    """End to end: a guest writes a dataset, then signs in with a Google login that already belongs to
+    Alice; Cognito Identity merges the guest into Alice, and the guest's dataset moves with it
+    (labkit.identitypools' merge calls the sync hook). Raw moto has neither merges nor Cognito Sync."""
+    from sync_support import GOOGLE_CLIENT
+
+    sb, app, _, _, client = local_world
+    alice, alice_creds = app.user("merge-alice@example.com")
+    guest, guest_creds = app.guest()
+    _put(client(guest_creds), app.pool_id, guest, "prefs", [{"Op": "replace", "Key": "theme", "Value": "guest", "SyncCount": 0}])
+    token = sb.idp("google").sign_in("merge-alice@example.com", client_id=GOOGLE_CLIENT)
+    merged = app.cognito.get_credentials_for_identity(IdentityId=guest, Logins={"accounts.google.com": token})
+    assert merged["IdentityId"] == alice
+    names = [d["DatasetName"] for d in client(alice_creds).list_datasets(IdentityPoolId=app.pool_id, IdentityId=alice)["Datasets"]]
+    assert names == [f"prefs.{guest}"]
