@@ -27,6 +27,31 @@ def served_sb():
         yield sandbox
 
 
+@pytest.fixture(params=["in-process", "http"])
+def transport(request):
+    """Run the test once per transport: in-process (botocore hook) and over HTTP on 127.0.0.1."""
+    return request.param
+
+
+@pytest.fixture
+def tsb(transport):
+    """A fresh sandbox for one test, served over HTTP when the transport is ``"http"``."""
+    with labkit.Sandbox(serve=transport == "http") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def aws(tsb, transport):
+    """``aws("cognito-idp")``: a boto3 client that reaches ``tsb`` by the test's transport."""
+
+    def make(name, **kw):
+        if transport == "http":
+            kw.setdefault("endpoint_url", tsb.endpoint_url)
+        return boto3.client(name, **kw)
+
+    return make
+
+
 @pytest.fixture
 def client(sb):
     """``client("cognito-idp")``: a boto3 client made inside the test's sandbox."""
