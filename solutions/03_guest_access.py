@@ -15,7 +15,7 @@ def guest_credentials(identity_pool_id):
 
 
 # 03.3 · The guest policy
-def guest_policy(bucket):
+def guest_read_policy(bucket):
     """The guest role's policy: read public/ of bucket, nothing more."""
     return {
         "Version": "2012-10-17",
@@ -23,4 +23,4 @@ def guest_policy(bucket):
     }
 
 
-ANSWERS = {"03.1": error_code, "03.2": guest_credentials, "03.3": guest_policy}
+ANSWERS = {"03.1": error_code, "03.2": guest_credentials, "03.3": guest_read_policy}

@@ -26,9 +26,9 @@ def shared_trust_policy(provider_arns):
 
 
 # 06.3 · Certificate rollover
-def after_rollover(ad, provider_arn):
+def trust_new_certificate(ad, provider_arn):
     """Make IAM trust the directory's new signing certificate."""
     boto3.client("iam").update_saml_provider(SAMLProviderArn=provider_arn, SAMLMetadataDocument=ad.metadata)
 
 
-ANSWERS = {"06.1": predictions, "06.2": shared_trust_policy, "06.3": after_rollover}
+ANSWERS = {"06.1": predictions, "06.2": shared_trust_policy, "06.3": trust_new_certificate}

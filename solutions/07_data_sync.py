@@ -15,7 +15,7 @@ def put_setting(sync, identity_pool_id, identity_id, dataset, key, value):
 
 
 # 07.3 · The version check, in DynamoDB
-def save(db, table, identity_id, key, value, read_version):
+def save_if_unchanged(db, table, identity_id, key, value, read_version):
     """Write the setting only if nobody wrote it since we read read_version."""
     db.put_item(
         TableName=table,
@@ -26,4 +26,4 @@ def save(db, table, identity_id, key, value, read_version):
     )
 
 
-ANSWERS = {"07.1": sync_count, "07.2": put_setting, "07.3": save}
+ANSWERS = {"07.1": sync_count, "07.2": put_setting, "07.3": save_if_unchanged}

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 
 # 09.1 · A PKCE challenge
-def code_challenge(verifier):
+def s256_challenge(verifier):
     """The S256 PKCE challenge of a code verifier."""
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
 
@@ -20,12 +20,12 @@ predictions = {
 
 
 # 09.3 · Your own authorize request
-def authorize_url(base, client_id, redirect_uri, verifier, state):
+def build_authorize_url(base, client_id, redirect_uri, verifier, state):
     """The /oauth2/authorize URL of a code grant with PKCE."""
     params = {"client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri,
               "scope": "openid email profile", "state": state,
-              "code_challenge": code_challenge(verifier), "code_challenge_method": "S256"}
+              "code_challenge": s256_challenge(verifier), "code_challenge_method": "S256"}
     return f"{base}/oauth2/authorize?{urlencode(params)}"
 
 
-ANSWERS = {"09.1": code_challenge, "09.2": predictions, "09.3": authorize_url}
+ANSWERS = {"09.1": s256_challenge, "09.2": predictions, "09.3": build_authorize_url}

@@ -215,6 +215,120 @@ WRONG = {
              lambda: _authorize(scope="email profile")],
 }
 
+# ------------------------------------------------------------------------------------------ cheats
+# Answers that pass a check which only replays the scene the notebook built: each kind the issue names
+# (reads the scene, a substring test for a boundary, changes on a second call, over-grants, a racy
+# read-then-write that fakes the failure, labkit's own helper). Every one must be refused.
+
+def _contains_domain(event, context):
+    if "example.org" not in event["request"]["userAttributes"]["email"]:
+        raise Exception("staff only")
+    event["response"].update(autoConfirmUser=True, autoVerifyEmail=True)
+    return event
+
+
+def _ends_with_domain(event, context):
+    if not event["request"]["userAttributes"]["email"].endswith("example.org"):
+        raise Exception("staff only")
+    event["response"].update(autoConfirmUser=True, autoVerifyEmail=True)
+    return event
+
+
+def _only_dora(client_id, username, password, email):
+    idp = boto3.client("cognito-idp")
+    idp.sign_up(ClientId=client_id, Username="dora", Password=password, UserAttributes=[{"Name": "email", "Value": email}])
+    idp.confirm_sign_up(ClientId=client_id, Username="dora", ConfirmationCode=labkit.Sandbox.current().inbox(email).latest.code)
+
+
+def _verifier_of_the_notebooks_region(token, pool_id, client_id):
+    region = labkit.Sandbox.current().region  # the notebook's REGION, not the pool's
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    return labkit.tokens.verify(token, client_id=client_id, token_use="id", issuer=issuer)
+
+
+def _textbook_pyjwt_verifier(token, pool_id, client_id):
+    """PyJWT with its own clock and the pool's JWKS fetched with requests, as tutorials write it."""
+    import requests
+
+    region = pool_id.split("_")[0]
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    keys = requests.get(f"{issuer}/.well-known/jwks.json", timeout=5).json()["keys"]
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = jwt.PyJWK(next(k for k in keys if k["kid"] == kid)).key
+    claims = jwt.decode(token, key, algorithms=["RS256"], audience=client_id, issuer=issuer)
+    if claims["token_use"] != "id":
+        raise ValueError("not an ID token")
+    return claims
+
+
+def _first_call_true():
+    calls = []
+
+    def still_signed_in(access_token):
+        calls.append(access_token)
+        return len(calls) % 2 == 1
+    return still_signed_in
+
+
+def _first_answer_forever(make):
+    first = []
+
+    def answer(*args):
+        if not first:
+            first.append(make(*args))
+        return first[0]
+    return answer
+
+
+def _racy_save(db, table, identity_id, key, value, read_version):
+    from botocore.exceptions import ClientError
+
+    item = db.get_item(TableName=table, Key={"IdentityId": {"S": identity_id}, "Key": {"S": key}}).get("Item")
+    stored = int(item["Version"]["N"]) if item else 0
+    if stored != read_version:
+        raise ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}},
+                          "PutItem")
+    db.put_item(TableName=table, Item={"IdentityId": {"S": identity_id}, "Key": {"S": key}, "Value": {"S": value},
+                                       "Version": {"N": str(read_version + 1)}})
+
+
+_SUB = "${cognito-identity.amazonaws.com:sub}"
+_LEADING = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [_SUB]}}
+
+CHEATS = {
+    "01.2": [lambda: _only_dora],
+    "01.3": [lambda: _contains_domain, lambda: _ends_with_domain],
+    "02.2": [lambda: _verifier_of_the_notebooks_region],
+    "02.3": [_first_call_true],
+    "03.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
+                                         "Resource": f"arn:aws:s3:::{b}/public/*"})),
+             lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObjectAcl"],
+                                         "Resource": f"arn:aws:s3:::{b}/public/*"})),
+             lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*/public/*"}))],
+    "04.3": [lambda: (lambda pool_id: {"Version": "2012-10-17", "Statement": [
+                 solution("04.3")(pool_id)["Statement"][0],
+                 {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})],
+    "05.1": [lambda: "${aws:userid}"],
+    "05.2": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::{b}/private/{_SUB}/*"})),
+             lambda: (lambda b: {"Version": "2012-10-17", "Statement": [
+                 solution("05.2")(b)["Statement"][0],
+                 {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{b}"}]})],
+    "05.3": [lambda: (lambda arn: _policy({"Effect": "Allow", "Resource": "*", "Condition": _LEADING,
+                                           "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]})),
+             lambda: (lambda arn: _policy({"Effect": "Allow", "Resource": arn, "Condition": _LEADING,
+                                           "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteTable"]}))],
+    "06.2": [lambda: _first_answer_forever(solution("06.2")),
+             lambda: (lambda arns: {"Version": "2012-10-17", "Statement": [
+                 solution("06.2")(arns)["Statement"][0],
+                 {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})],
+    "07.3": [lambda: _racy_save],
+    "08.1": [lambda: (lambda region, pool: f"cognito-idp.{labkit.Sandbox.current().region}.amazonaws.com/{pool}")],
+    "09.1": [lambda: labkit.hostedui.code_challenge, lambda: _first_answer_forever(solution("09.1"))],
+}
+
+#: The right answer of each "value" exercise must not appear in a failed verdict of a wrong answer.
+RIGHT_VALUE = {"01.1": "UserNotConfirmedException", "03.1": "NotAuthorizedException"}
+
 ALL = [ex.id for ex in exercises.exercises()]
 
 
@@ -244,6 +358,48 @@ def test_checker_accepts_the_solution_and_rejects_wrong_answers(exercise_id, sb,
         assert any(not p.ok for p in wrong.points) and all(p.text for p in wrong.points)
     state = json.loads(progress_file.read_text())["exercises"][exercise_id]
     assert state["passed"] is True and state["attempts"] == 1 + len(WRONG[exercise_id])
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CHEATS))
+def test_checker_refuses_cheats(exercise_id, sb):
+    for index, make in enumerate(CHEATS[exercise_id]):
+        verdict = check(exercise_id, make())
+        assert verdict.status == "failed", f"cheat #{index} of {exercise_id} was not refused:\n{verdict!r}"
+        assert any(not p.ok for p in verdict.points) and all(p.text for p in verdict.points)
+
+
+def test_a_textbook_pyjwt_verifier_passes_after_the_notebook_moved_the_clock(sb):
+    """02.2 in the notebook comes after Step 4's sb.advance(3600): PyJWT's own clock must not matter."""
+    sb.advance(3600)
+    verdict = check("02.2", _textbook_pyjwt_verifier)
+    assert verdict.passed, repr(verdict)
+    assert sb.clock.offset == 3600  # the check put the sandbox's clock back
+
+
+@pytest.mark.parametrize("exercise_id", sorted(RIGHT_VALUE))
+def test_verdicts_of_wrong_answers_do_not_hand_over_the_answer(exercise_id, sb):
+    for make in WRONG[exercise_id]:
+        verdict = check(exercise_id, make())
+        failed = " ".join(p.text + " " + p.why for p in verdict.points if not p.ok)
+        assert RIGHT_VALUE[exercise_id] not in failed, failed
+
+
+@pytest.mark.parametrize("exercise_id", ["06.1", "09.2"])
+def test_prediction_verdicts_do_not_hand_over_the_answers(exercise_id, sb):
+    model = solution(exercise_id)
+    wrong = {key: ("InvalidClientTokenId" if exercise_id == "06.1" else "invalid_scope") for key in model}
+    verdict = check(exercise_id, wrong)
+    failed = " ".join(p.text + " " + p.why for p in verdict.points if not p.ok)
+    for right in model.values():
+        assert repr(right) not in failed and f" {right}." not in failed, failed
+
+
+def test_labkit_helpers_are_not_answers(sb):
+    import functools
+
+    for helper in (labkit.hostedui.code_challenge, functools.partial(labkit.tokens.verify, token_use="id")):
+        verdict = check("09.1" if helper is labkit.hostedui.code_challenge else "02.2", helper)
+        assert verdict.status == "failed" and "labkit's own" in repr(verdict), repr(verdict)
 
 
 @pytest.mark.parametrize("exercise_id", ALL)
@@ -339,6 +495,34 @@ def test_insert_writes_the_cells_once_and_before_the_summary(tmp_path):
 
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_exercise_cells_do_not_overwrite_the_notebooks_names(path):
+    """An exercise's answer is a name the notebook's own cells never bind, so re-running an earlier cell
+    after the exercises still works."""
+    import ast
+
+    import nbformat
+
+    bound = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code" or "exercise" in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython magics
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                bound.add(node.id)
+    for ex in exercises.exercises(path.stem[:2]):
+        body = ast.parse(ex.starter).body
+        names = {n.name for n in body if isinstance(n, ast.FunctionDef)}
+        names |= {t.id for n in body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        assert not names & bound, f"{ex.id}'s answer {names & bound} overwrites a name of {path.name}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

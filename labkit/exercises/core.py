@@ -198,6 +198,32 @@ class Run:
             return Outcome(None, exc)
 
     # ---- set-up helpers
+    def other_region(self) -> str:
+        """A Cognito region other than the sandbox's: a check run there catches code that reads the region
+        from the notebook instead of from its arguments."""
+        return "eu-west-1" if self.sb.region != "eu-west-1" else "ap-southeast-2"
+
+    def at_wall_clock(self):
+        """A context in which the sandbox's clock reads the computer's time.
+
+        A notebook may have moved the sandbox's clock ahead (``sb.advance``); a textbook verifier (PyJWT
+        with its own clock) would then see the check's fresh tokens as issued in the future. The check
+        makes its own pool and tokens inside this context and puts the clock back afterwards."""
+        import contextlib
+
+        clock = self.sb.clock
+
+        @contextlib.contextmanager
+        def window():
+            saved = clock.offset
+            clock.offset = 0.0
+            try:
+                yield
+            finally:
+                clock.offset = saved
+
+        return window()
+
     def name(self, prefix: str) -> str:
         """A fresh name for something this check creates (``ex0601-role-3``): checks never collide."""
         return f"{prefix}{self.serial}"
@@ -231,6 +257,19 @@ def is_placeholder(answer) -> bool:
     return False
 
 
+def lab_helper(answer) -> str | None:
+    """The name of the labkit function (or method, or partial of one) ``answer`` is, if it is one."""
+    import functools
+
+    while isinstance(answer, functools.partial):
+        answer = answer.func
+    target = getattr(answer, "__func__", answer)  # a bound method
+    module = getattr(target, "__module__", None) or ""
+    if callable(target) and (module == "labkit" or module.startswith("labkit.")):
+        return f"{module}.{getattr(target, '__qualname__', getattr(target, '__name__', '?'))}"
+    return None
+
+
 def grade(exercise: Exercise, answer, sb) -> Verdict:
     """Run ``exercise``'s checker on ``answer`` in ``sb``; always returns a Verdict, never raises."""
     if is_placeholder(answer):
@@ -239,6 +278,13 @@ def grade(exercise: Exercise, answer, sb) -> Verdict:
         else:
             what = "the ... with your " + ("function" if exercise.kind == "function" else "answer")
         return Verdict(exercise, NOT_ATTEMPTED, f"Not attempted yet: replace {what}, then run this cell again.")
+    borrowed = lab_helper(answer)
+    if borrowed:
+        return Verdict(exercise, FAILED,
+                       f"Not yet: you handed in labkit's own {borrowed}, not code of your own.",
+                       [Point(False, f"The answer is labkit's {borrowed}.",
+                              "labkit plays the world around AWS and checks your work; the exercise asks for the boto3 "
+                              "(or Python) code an app would run on AWS, where labkit does not exist.")])
     if sb is None or not getattr(sb, "running", False):
         return Verdict(exercise, NO_SANDBOX,
                        "No sandbox is running, so nothing can be checked. Run the notebook's set-up cells first "

@@ -17,22 +17,24 @@ PASSWORD = "Exercise-Pass-2026!"
 _clients: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def client(run, service: str, **kwargs):
-    """A boto3 client with the sandbox's administrator credentials (cached per sandbox: making a client
-    is the slowest part of a check)."""
-    if kwargs:
-        return boto3.client(service, region_name=run.sb.region, **kwargs)
+def client(run, service: str, region: str | None = None, *, fresh: bool = False, **kwargs):
+    """A boto3 client with the sandbox's administrator credentials, in the sandbox's region or ``region``
+    (cached per sandbox: making a client is the slowest part of a check; ``fresh=True`` makes a new one,
+    e.g. to hand to the learner's code)."""
+    region = region or run.sb.region
+    if kwargs or fresh:
+        return boto3.client(service, region_name=region, **kwargs)
     cache = _clients.setdefault(run.sb, {})
-    if service not in cache:
-        cache[service] = boto3.client(service, region_name=run.sb.region)
-    return cache[service]
+    if (service, region) not in cache:
+        cache[(service, region)] = boto3.client(service, region_name=region)
+    return cache[(service, region)]
 
 
-def user_pool(run, name: str, *, users=("alice",), flows=("ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"), **pool_kwargs):
-    """A user pool, an app client without secret and confirmed users (password :data:`PASSWORD`).
-
-    Returns ``(pool_id, client_id)``."""
-    idp = client(run, "cognito-idp")
+def user_pool(run, name: str, *, users=("alice",), flows=("ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"),
+              region: str | None = None, **pool_kwargs):
+    """A user pool (in the sandbox's region, or ``region``), an app client without secret and confirmed
+    users (password :data:`PASSWORD`). Returns ``(pool_id, client_id)``."""
+    idp = client(run, "cognito-idp", region)
     pool_id = idp.create_user_pool(PoolName=run.name(name), **pool_kwargs)["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName=run.name(f"{name}-app"),
                                             ExplicitAuthFlows=list(flows))["UserPoolClient"]["ClientId"]
@@ -41,8 +43,13 @@ def user_pool(run, name: str, *, users=("alice",), flows=("ALLOW_USER_PASSWORD_A
     return pool_id, client_id
 
 
+def region_of(pool_id: str) -> str:
+    """The region in a user pool id (``eu-west-1_AbC``) or identity pool id (``eu-west-1:uuid``)."""
+    return pool_id.replace(":", "_").split("_", 1)[0]
+
+
 def add_user(run, pool_id: str, username: str, groups=()):
-    idp = client(run, "cognito-idp")
+    idp = client(run, "cognito-idp", region_of(pool_id))
     idp.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
                           UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"},
                                           {"Name": "email_verified", "Value": "true"}])
@@ -51,9 +58,9 @@ def add_user(run, pool_id: str, username: str, groups=()):
         idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
 
 
-def sign_in(run, client_id: str, username: str, password: str = PASSWORD) -> dict:
-    """``AuthenticationResult`` of a USER_PASSWORD_AUTH sign-in."""
-    return client(run, "cognito-idp").initiate_auth(
+def sign_in(run, client_id: str, username: str, password: str = PASSWORD, region: str | None = None) -> dict:
+    """``AuthenticationResult`` of a USER_PASSWORD_AUTH sign-in (at a pool of ``region``, default the sandbox's)."""
+    return client(run, "cognito-idp", region).initiate_auth(
         ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": password})["AuthenticationResult"]
 

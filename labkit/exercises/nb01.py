@@ -42,8 +42,10 @@ def _check_unconfirmed_code(error_code, run):
                                   "user). Carol's password is right.",
         "UserNotFoundException": "Carol exists: she signed up. She just never entered the code.",
         "CodeMismatchException": "That is the answer to a wrong confirmation code; carol has not sent any code yet.",
-    }.get(said, "Sign up a user, do not confirm them, and sign in: read err.response['Error']['Code'].")
-    run.expect(said == actual, f"Carol signed up and did not confirm; her sign-in with the right password gets {actual}, not {said!r}.",
+    }.get(said, "Try it: sign up a user, do not confirm them, sign in with the right password and read "
+                "err.response['Error']['Code'].")
+    run.expect(said == actual, f"Carol signed up, did not confirm, and signs in with the right password: Cognito does not "
+                               f"answer {said!r}.",
                why, passed_text=f"An unconfirmed user's sign-in gets {actual}: the app should ask for the code (and offer "
                                 "resend_confirmation_code).")
 
@@ -54,7 +56,14 @@ def _check_sign_up_and_confirm(sign_up_and_confirm, run):
         run.stop(f"sign_up_and_confirm is a {type(sign_up_and_confirm).__name__}, not a function.",
                  "Define it with def sign_up_and_confirm(client_id, username, password, email): ...")
     pool_id, client_id = lab_users(run, "b")
-    username, password, email = "dora", "Explorer-2026!", f"dora{run.serial}@example.com"
+    for username, password in ((f"dora{run.serial}", "Explorer-2026!"), (f"diego{run.serial}", "Navigator-2027?")):
+        if not _signed_up_and_confirmed(sign_up_and_confirm, run, pool_id, client_id, username, password):
+            return
+
+
+def _signed_up_and_confirmed(sign_up_and_confirm, run, pool_id, client_id, username, password) -> bool:
+    """One call of the learner's function for a fresh user; False once something failed."""
+    email = f"{username}@example.com"
     run.call(sign_up_and_confirm, client_id, username, password, email, doing=f"signing up and confirming {username}")
     idp = fx.client(run, "cognito-idp")
     try:
@@ -62,18 +71,21 @@ def _check_sign_up_and_confirm(sign_up_and_confirm, run):
     except Exception:
         run.stop(f"After your function the pool has no user {username!r}.", "Call idp.sign_up(ClientId=client_id, Username=username, ...).")
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
-    run.expect(attributes.get("email") == email, f"{username}'s email is {attributes.get('email')!r}, not {email!r}.",
-               "Pass UserAttributes=[{'Name': 'email', 'Value': email}] to sign_up.", passed_text=f"{username} signed up with her email.")
+    if not run.expect(attributes.get("email") == email, f"{username}'s email is {attributes.get('email')!r}, not {email!r}.",
+                      "Use the function's arguments: the check calls it for users the notebook never made.",
+                      passed_text=f"{username} signed up with the email the check passed."):
+        return False
     if not run.expect(user["UserStatus"] == "CONFIRMED", f"{username} is {user['UserStatus']}, not CONFIRMED.",
-                      f"Read the code Cognito sent (sb.inbox(email).latest.code) and call confirm_sign_up with it.",
+                      "Read the code Cognito sent to this user's address and confirm the sign-up with it.",
                       passed_text=f"{username} is CONFIRMED."):
-        return
-    run.expect(attributes.get("email_verified") == "true", f"{username}'s email_verified is {attributes.get('email_verified')!r}.",
-               "Confirming with the emailed code proves she owns the address; an administrator's confirmation does not.",
-               passed_text="Her email is verified: the code proved she owns the address.")
+        return False
+    if not run.expect(attributes.get("email_verified") == "true", f"{username}'s email_verified is {attributes.get('email_verified')!r}.",
+                      "Confirming with the emailed code proves the user owns the address; an administrator's confirmation does not.",
+                      passed_text=f"{username}'s email is verified: the code proved the address is theirs."):
+        return False
     code = fx.error_code(lambda: fx.sign_in(run, client_id, username, password))
-    run.expect(code is None, f"{username} cannot sign in with her password: {code}.", "",
-               passed_text=f"{username} signs in with her password.")
+    return run.expect(code is None, f"{username} cannot sign in with the password the check chose: {code}.",
+                      "Sign the user up with the password argument.", passed_text=f"{username} signs in with that password.")
 
 
 # ---------------------------------------------------------------------------------------------- 01.3
@@ -94,29 +106,45 @@ def _check_trigger(only_example_org, run):
         except Exception as exc:
             return None, exc
 
+    staff = [("bob", "bob@example.org"), (f"carol{run.serial}", f"carol{run.serial}@example.org")]
+    for username, email in staff:
+        if not _staff_let_in(run, idp, pool_id, sign_up, username, email):
+            return
+    outsiders = [("eve", "eve@example.net", "an address of another domain"),
+                 (f"mallory{run.serial}", f"mallory{run.serial}@example.org.evil.com", "an address that only contains example.org"),
+                 (f"trudy{run.serial}", f"trudy{run.serial}@notexample.org", "an address whose domain only ends in example.org")]
     from .explain import aws_code, name
 
-    answer, error = sign_up("bob", "bob@example.org")
+    for username, email, what in outsiders:
+        answer, error = sign_up(username, email)
+        run.expect(error is not None and aws_code(error) == "UserLambdaValidationException",
+                   f"{email} ({what}) was let in." if error is None else f"{email} was refused, but with {name(error)}.",
+                   "Compare the whole domain, after the @: an email address belongs to example.org only if its domain is "
+                   "exactly example.org." if error is None else
+                   "Raise an exception in the trigger for any other domain: Cognito then refuses the sign-up with "
+                   "UserLambdaValidationException.",
+                   passed_text=f"{email} ({what}) is refused (UserLambdaValidationException).")
+
+
+def _staff_let_in(run, idp, pool_id, sign_up, username, email) -> bool:
+    from .explain import name
+
+    answer, error = sign_up(username, email)
     if error is not None:
-        run.failed(f"bob@example.org could not sign up: {name(error)}.",
+        run.failed(f"{email} could not sign up: {name(error)}.",
                    "Your trigger refused a staff address; when Cognito says UserLambdaValidationException, the message "
                    "after 'PreSignUp failed with error' is your exception's.")
-    else:
-        run.expect(answer["UserConfirmed"] is True, "bob@example.org signed up but is not confirmed at once.",
-                   "Set event['response']['autoConfirmUser'] = True (and autoVerifyEmail) and return the event.",
-                   passed_text="bob@example.org is confirmed at once.")
-        if answer["UserConfirmed"]:
-            user = idp.admin_get_user(UserPoolId=pool_id, Username="bob")
-            verified = {a["Name"]: a["Value"] for a in user["UserAttributes"]}.get("email_verified")
-            run.expect(verified == "true", "bob's email is not marked verified.",
-                       "Set event['response']['autoVerifyEmail'] = True as well: no code is sent, so nothing else verifies it.",
-                       passed_text="bob's email is marked verified.")
-    answer, error = sign_up("eve", "eve@example.net")
-    run.expect(error is not None and aws_code(error) == "UserLambdaValidationException",
-               "eve@example.net was let in." if error is None else f"eve@example.net was refused, but with {name(error)}.",
-               "Raise an exception in the trigger for any other domain: Cognito then refuses the sign-up with "
-               "UserLambdaValidationException.",
-               passed_text="eve@example.net is refused (UserLambdaValidationException).")
+        return False
+    if not run.expect(answer["UserConfirmed"] is True, f"{email} signed up but is not confirmed at once.",
+                      "A trigger tells Cognito what to do through the event's response, and returns the event.",
+                      passed_text=f"{email} is confirmed at once."):
+        return False
+    user = idp.admin_get_user(UserPoolId=pool_id, Username=username)
+    verified = {a["Name"]: a["Value"] for a in user["UserAttributes"]}.get("email_verified")
+    return run.expect(verified == "true", f"{username}'s email is not marked verified.",
+                      "No code is sent to a user confirmed by the trigger, so nothing else verifies the address: the "
+                      "trigger must say so too.",
+                      passed_text=f"{username}'s email is marked verified.")
 
 
 EXERCISES = [
@@ -134,7 +162,7 @@ EXERCISES = [
         title="Sign up and confirm",
         prompt="Write `sign_up_and_confirm(client_id, username, password, email)`: sign the user up through the app "
                "client, read the code Cognito emails (`sb.inbox(email).latest.code`) and confirm the sign-up. The check "
-               "calls it for `dora` in a new pool like `lab-users`, then looks at her status and signs her in.",
+               "calls it for two new users in a new pool like `lab-users`, then looks at their status and signs them in.",
         starter=("def sign_up_and_confirm(client_id, username, password, email):\n"
                  '    """Sign a user up and confirm them with the code from their inbox."""\n'
                  "    ...\n\n"
@@ -149,7 +177,7 @@ EXERCISES = [
         title="A PreSignUp trigger",
         prompt="Write the PreSignUp trigger `only_example_org(event, context)`: it refuses every sign-up whose email "
                "is not an `@example.org` address, and confirms `example.org` staff at once (no code), with their email "
-               "marked verified. The check attaches it to a new pool and signs up bob@example.org and eve@example.net.",
+               "marked verified. The check attaches it to a new pool and signs up staff and outsiders of its own choosing.",
         starter=("def only_example_org(event, context):\n"
                  '    """PreSignUp: only example.org addresses, confirmed at once."""\n'
                  "    ...\n\n"

@@ -93,6 +93,27 @@ def _check_verify(verify_id_token, run):
     if not callable(verify_id_token):
         run.stop(f"verify_id_token is a {type(verify_id_token).__name__}, not a function.",
                  "Define it with def verify_id_token(token, pool_id, client_id): ...")
+    # At the computer's time: a verifier with its own clock (PyJWT's) and tokens.verify agree on "now".
+    with run.at_wall_clock():
+        _check_gallery(verify_id_token, run)
+        _check_other_region(verify_id_token, run)
+
+
+def _check_other_region(verify_id_token, run):
+    """A genuine token of a pool in another region: the issuer comes from the pool id, not the notebook."""
+    region = run.other_region()
+    pool_id, client_id = fx.user_pool(run, "ex0202-far-pool", region=region)
+    token = fx.sign_in(run, client_id, "alice", region=region)["IdToken"]
+    outcome = run.attempt(verify_id_token, token, pool_id, client_id)
+    accepted = not outcome.raised and isinstance(outcome.value, dict) and outcome.value.get("cognito:username") == "alice"
+    run.expect(accepted, f"A genuine ID token of a pool in {region} was refused"
+               + (f" ({type(outcome.error).__name__})." if outcome.raised else "."),
+               "Your function must work for any pool it is given: take everything you compare with from its "
+               "arguments, not from the notebook's pool or region.",
+               passed_text=f"A genuine ID token of a pool in another region ({region}) is accepted too.")
+
+
+def _check_gallery(verify_id_token, run):
     pool_id, client_id = fx.user_pool(run, "ex0202-pool")
     result = fx.sign_in(run, client_id, "alice")
     claims = run.call(verify_id_token, result["IdToken"], pool_id, client_id, doing="verifying a genuine ID token of alice")
@@ -117,17 +138,20 @@ def _check_still_signed_in(still_signed_in, run):
     if not callable(still_signed_in):
         run.stop(f"still_signed_in is a {type(still_signed_in).__name__}, not a function.",
                  "Define it with def still_signed_in(access_token): ...")
-    pool_id, client_id = fx.user_pool(run, "ex0203-pool")
-    fresh = fx.sign_in(run, client_id, "alice")["AccessToken"]
-    answer = run.call(still_signed_in, fresh, doing="asking about a fresh access token")
-    run.expect(answer is True, f"For a fresh access token your function returned {_show(answer)}, not True.",
-               "Alice just signed in: her token is valid and not revoked.", passed_text="A fresh access token: True.")
+    pool_id, client_id = fx.user_pool(run, "ex0203-pool", users=("alice", "bob"))
+    idp = fx.client(run, "cognito-idp")
     revoked = fx.sign_in(run, client_id, "alice")["AccessToken"]
-    fx.client(run, "cognito-idp").global_sign_out(AccessToken=revoked)
-    answer = run.call(still_signed_in, revoked, doing="asking about an access token revoked by GlobalSignOut")
-    run.expect(answer is False, f"For an access token revoked by GlobalSignOut your function returned {_show(answer)}, not False.",
-               "A revoked token still has a valid signature and exp: only Cognito knows. Ask it (GetUser with the token) "
-               "and catch NotAuthorizedException.", passed_text="A token revoked by GlobalSignOut: False.")
+    idp.global_sign_out(AccessToken=revoked)
+    # Revoked, fresh, fresh, revoked: an answer that depends on how often it was called shows.
+    for token, want, what in ((revoked, False, "an access token revoked by GlobalSignOut"),
+                              (fx.sign_in(run, client_id, "bob")["AccessToken"], True, "a fresh access token"),
+                              (fx.sign_in(run, client_id, "alice")["AccessToken"], True, "a fresh access token of a user who signed out before"),
+                              (revoked, False, "the revoked token again")):
+        answer = run.call(still_signed_in, token, doing=f"asking about {what}")
+        why = ("The user just signed in: the token is valid and not revoked." if want else
+               "A revoked token still has a valid signature and exp: only Cognito knows whether it was revoked.")
+        run.expect(answer is want, f"For {what} your function returned {_show(answer)}, not {want}.", why,
+                   passed_text=f"{what[0].upper()}{what[1:]}: {want}.")
 
 
 EXERCISES = [

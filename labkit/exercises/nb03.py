@@ -24,9 +24,10 @@ def _check_closed_code(error_code, run):
     why = {"AccessDenied": "AccessDenied is IAM's answer to a signed request. GetId is unsigned, and it is Cognito Identity "
                            "that refuses: the pool does not allow unauthenticated identities.",
            "ResourceNotFoundException": "The pool exists; it just does not take guests."}.get(
-        said, "Close a pool to guests (AllowUnauthenticatedIdentities=False) and call GetId without Logins, as in section 4.")
-    run.expect(said == actual, f"A visitor calls GetId without logins on a pool closed to guests: Cognito answers {actual}, "
-                               f"not {said!r}.", why,
+        said, "Try it: close a pool to guests (AllowUnauthenticatedIdentities=False), call GetId without Logins and read "
+              "err.response['Error']['Code'].")
+    run.expect(said == actual, f"A visitor calls GetId without logins on a pool closed to guests: Cognito does not answer "
+                               f"{said!r}.", why,
                passed_text=f"A pool closed to guests answers GetId without logins with {actual}.")
 
 
@@ -50,10 +51,10 @@ def _check_guest_credentials(guest_credentials, run):
 
 
 # ---------------------------------------------------------------------------------------------- 03.3
-def _check_guest_policy(guest_policy, run):
-    if not callable(guest_policy):
-        run.stop(f"guest_policy is a {type(guest_policy).__name__}, not a function.",
-                 "Define it with def guest_policy(bucket): ... returning a policy dict.")
+def _check_guest_policy(guest_read_policy, run):
+    if not callable(guest_read_policy):
+        run.stop(f"guest_read_policy is a {type(guest_read_policy).__name__}, not a function.",
+                 "Define it with def guest_read_policy(bucket): ... returning a policy dict.")
     bucket = run.name("ex0303-shop-catalogue-")
     s3 = fx.client(run, "s3")
     location = {} if run.sb.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": run.sb.region}}
@@ -61,7 +62,7 @@ def _check_guest_policy(guest_policy, run):
     s3.put_object(Bucket=bucket, Key="public/catalogue.json", Body=b'{"items": ["tea", "cake"]}')
     s3.put_object(Bucket=bucket, Key="internal/prices.csv", Body=b"tea,3\ncake,4")
     pool = fx.identity_pool(run, "Ex0303Shop", allow_guests=True)
-    policy = fx.as_policy(run, run.call(guest_policy, bucket, doing=f"writing the guest policy for bucket {bucket}"), "guest policy")
+    policy = fx.as_policy(run, run.call(guest_read_policy, bucket, doing=f"writing the guest policy for bucket {bucket}"), "guest policy")
     fx.put_role_policy(run, fx.role_name(pool["UnauthenticatedRoleArn"]), policy, "read-public-catalogue")
     cognito = fx.client(run, "cognito-identity")
     identity_id = cognito.get_id(IdentityPoolId=pool["IdentityPoolId"])["IdentityId"]
@@ -73,10 +74,24 @@ def _check_guest_policy(guest_policy, run):
     code = fx.error_code(lambda: guest.get_object(Bucket=bucket, Key="internal/prices.csv"))
     run.expect(code is not None, "A guest reads internal/prices.csv: your policy allows more than public/.",
                "Name only the public/ prefix in Resource.", passed_text=f"A guest cannot read internal/prices.csv ({code}).")
-    code = fx.error_code(lambda: guest.put_object(Bucket=bucket, Key="public/catalogue.json", Body=b"{}"))
-    run.expect(code is not None, "A guest can overwrite public/catalogue.json: anybody could deface the shop.",
-               "Allow only s3:GetObject: the guest's credentials are in the app, so anybody has them.",
-               passed_text=f"A guest cannot write the catalogue ({code}).")
+    # Least privilege: what a guest must NOT be able to do, though the cases above all passed.
+    elsewhere = run.name("ex0303-other-shop-")
+    s3.create_bucket(Bucket=elsewhere, **location)
+    s3.put_object(Bucket=elsewhere, Key="public/catalogue.json", Body=b"{}")
+    for what, attempt, why in (
+        ("overwrite public/catalogue.json", lambda: guest.put_object(Bucket=bucket, Key="public/catalogue.json", Body=b"{}"),
+         "The guest's credentials are in the app, so anybody has them: allow reading, nothing that changes the shop."),
+        ("delete public/catalogue.json", lambda: guest.delete_object(Bucket=bucket, Key="public/catalogue.json"),
+         "Deleting is a change too; name only the action that reads an object."),
+        ("make public/catalogue.json's ACL writable", lambda: guest.put_object_acl(Bucket=bucket, Key="public/catalogue.json",
+                                                                                   ACL="public-read-write"),
+         "Changing an object's ACL is not reading it; name only the action that reads an object."),
+        ("read public/ of another bucket", lambda: guest.get_object(Bucket=elsewhere, Key="public/catalogue.json"),
+         "The policy is for the bucket the function was given: name that bucket in Resource, no wildcard for it."),
+    ):
+        code = fx.error_code(attempt)
+        run.expect(code is not None, f"A guest can {what}: your policy allows more than reading public/.", why,
+                   passed_text=f"A guest cannot {what} ({code}).")
 
 
 EXERCISES = [
@@ -105,13 +120,13 @@ EXERCISES = [
     Exercise(
         id="03.3", notebook=NOTEBOOK, level="write", kind="function",
         title="The guest policy",
-        prompt="Write `guest_policy(bucket)`, the guest role's policy: guests may read the objects under `public/` of "
+        prompt="Write `guest_read_policy(bucket)`, the guest role's policy: guests may read the objects under `public/` of "
                "the bucket, and nothing else (not `internal/`, no writes). The check puts it on a new pool's guest "
                "role and tries as a guest.",
-        starter=("def guest_policy(bucket):\n"
+        starter=("def guest_read_policy(bucket):\n"
                  '    """The guest role\'s policy: read public/ of bucket, nothing more."""\n'
                  "    ...\n\n"
-                 'check("03.3", guest_policy)'),
+                 'check("03.3", guest_read_policy)'),
         hints=["A policy is {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": ..., \"Action\": ..., \"Resource\": ...}]}.",
                "The action is s3:GetObject; the resource is the object ARN arn:aws:s3:::<bucket>/public/*."],
         checker=_check_guest_policy,

@@ -109,6 +109,11 @@ def _check_trust_policy(authenticated_trust_policy, run):
                "Add the condition \"StringEquals\": {\"cognito-identity.amazonaws.com:aud\": identity_pool_id}: every "
                "identity pool's tokens come from the same issuer.",
                passed_text=f"A signed-in identity of another identity pool is refused ({code}).")
+    code = fx.error_code(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="exercise"))
+    run.expect(code is not None, "The account's own IAM principals can assume the role with sts:AssumeRole too.",
+               "The role is for the identity pool's signed-in users only: trust only the federated principal "
+               "cognito-identity.amazonaws.com, for sts:AssumeRoleWithWebIdentity.",
+               passed_text=f"Nobody else, not even the account's administrator, assumes it with sts:AssumeRole ({code}).")
 
 
 EXERCISES = [

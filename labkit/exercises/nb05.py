@@ -43,6 +43,21 @@ class Notes:
 
 
 # ---------------------------------------------------------------------------------------------- 05.1
+#: Real condition keys a learner may reach for, and why each is not the identity id (IAM User Guide,
+#: "AWS global condition context keys"; Cognito Developer Guide, "IAM roles").
+_REAL_KEYS = {
+    "${cognito-identity.amazonaws.com:aud}": "That key exists: it is the identity pool's id, the same for every user of "
+                                              "the pool; the identity id is another key of the same service.",
+    "${cognito-identity.amazonaws.com:amr}": "That key exists: it lists how the caller signed in (authenticated, the "
+                                              "provider...), the same for many users; the identity id is another key.",
+    "${aws:userid}": "That key exists: for a role session it is the role's unique id and the session name "
+                     "(AROA...:CognitoIdentityCredentials), the same for every user of the role, not the identity id.",
+    "${aws:username}": "That key exists, but only IAM users have a user name: a role session (which Cognito's credentials "
+                       "are) has none, so the resource matches nothing.",
+    "${aws:PrincipalArn}": "That key exists: it is the role's ARN, the same for every user of the role.",
+}
+
+
 def _check_variable(variable, run):
     if not isinstance(variable, str):
         run.stop(f"variable is a {type(variable).__name__}; write the policy variable as a string, \"${{...}}\".")
@@ -56,8 +71,7 @@ def _check_variable(variable, run):
     code = fx.error_code(lambda: alice_s3.put_object(Bucket=app.bucket, Key=f"private/{app.alice_id}/hello.txt", Body=b"hi"))
     why = ("Section 3 uses it. Spell it exactly: a key that does not exist (a typo) has no value, and a resource with a "
            "variable without value matches nothing.")
-    if variable.strip() == "${cognito-identity.amazonaws.com:aud}":
-        why = ":aud is the identity pool's id, the same for every user; the identity id is another key."
+    why = _REAL_KEYS.get(variable.strip(), why)
     run.expect(code is None, f"With Resource private/{variable}/*, Alice cannot write under private/<her identity id>/: {code}.",
                why, passed_text=f"With Resource private/{variable}/*, Alice writes under private/<her identity id>/.")
     code = fx.error_code(lambda: bob_s3.put_object(Bucket=app.bucket, Key=f"private/{app.alice_id}/evil.txt", Body=b"x"))
@@ -96,6 +110,16 @@ def _check_private_prefix(private_prefix_policy, run):
     code = fx.error_code(lambda: bob_s3.put_object(Bucket=app.bucket, Key=f"private/{app.bob_id}/todo.txt", Body=b"Bob's note"))
     run.expect(code is None, f"Bob cannot write his own object ({code}).", "The same policy must serve every user.",
                passed_text="Bob writes under his own prefix: one policy serves every user.")
+    # Least privilege: read and write, nothing more.
+    for what, attempt, why in (
+        ("make her object public (PutObjectAcl)", lambda: alice_s3.put_object_acl(Bucket=app.bucket, Key=alice_key, ACL="public-read"),
+         "Changing an object's ACL is neither reading nor writing it: name the two actions asked for, not s3:*."),
+        ("list every user's prefix (ListBucket on private/)", lambda: alice_s3.list_objects_v2(Bucket=app.bucket, Prefix="private/"),
+         "A listing of private/ shows every user's identity id: the exercise asks for objects, not for listing the bucket."),
+    ):
+        code = fx.error_code(attempt)
+        run.expect(code is not None, f"Alice can {what}: your policy allows more than reading and writing her own objects.",
+                   why, passed_text=f"Alice cannot {what} ({code}).")
 
 
 # ---------------------------------------------------------------------------------------------- 05.3
@@ -135,6 +159,19 @@ def _check_own_partition(own_partition_policy, run):
     run.expect(code is not None, "Bob scans the whole table, Alice's notes included.",
                "A Scan names no partition, so ForAllValues over no LeadingKeys is true: leave dynamodb:Scan (and dynamodb:*) "
                "out of Action.", passed_text=f"Nobody can scan the table ({code}).")
+    other = run.name("Ex05cOtherTable")
+    fx.client(run, "dynamodb").create_table(
+        TableName=other, KeySchema=[{"AttributeName": "owner", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "owner", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    for what, attempt, why in (
+        ("delete the table", lambda: alice_db.delete_table(TableName=table),
+         "Name the item actions one by one: dynamodb:* also deletes and reconfigures the table."),
+        ("write her partition of another table", lambda: alice_db.put_item(TableName=other, Item={"owner": {"S": app.alice_id}}),
+         "The policy is for the table whose ARN the function was given: put that ARN in Resource, not \"*\"."),
+    ):
+        code = fx.error_code(attempt)
+        run.expect(code is not None, f"Alice can {what}: your policy allows more than her own items of this table.", why,
+                   passed_text=f"Alice cannot {what} ({code}).")
 
 
 EXERCISES = [

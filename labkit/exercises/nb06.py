@@ -89,7 +89,7 @@ def _check_predictions(predictions, run):
         if said is Ellipsis or said is None:
             run.failed(f"{description}: no prediction yet.", "Replace its ... with an error code.")
             continue
-        run.expect(said == actual[key], f"{description}: you predicted {said!r}, STS answers {actual[key]!r}.",
+        run.expect(said == actual[key], f"{description}: STS does not answer {said!r}.",
                    _WHY[key], passed_text=f"{description}: {actual[key]}.")
 
 
@@ -130,23 +130,44 @@ def _check_shared_trust(shared_trust_policy, run):
                    passed_text=f"Alice of {label} assumes the shared role.")
     other.ad.grant("AWS-Developers", role_arn, other.provider_arn)
     code = other.assume(role_arn=role_arn)
-    run.expect(code is not None, "A third directory that also grants the role got in: your trust policy trusts too much.",
-               "Name exactly the two providers in Principal.Federated; never \"*\".",
-               passed_text=f"A third directory, not in the policy, is refused ({code}).")
+    if not run.expect(code is not None, "A third directory that also grants the role got in: your trust policy trusts too much.",
+                      "Name exactly the providers the function was given in Principal.Federated; never \"*\".",
+                      passed_text=f"A third directory, not in the policy, is refused ({code})."):
+        return
+    code = fx.error_code(lambda: fx.client(run, "sts").assume_role(RoleArn=role_arn, RoleSessionName="exercise"))
+    run.expect(code is not None, "The account's own IAM principals can assume the shared role with sts:AssumeRole.",
+               "The role is for the directories' users: trust the SAML providers, for sts:AssumeRoleWithSAML only.",
+               passed_text=f"The account's own principals cannot assume it with sts:AssumeRole ({code}).")
+    # A second call, for one other provider: the function must build the policy from its argument.
+    policy = fx.as_policy(run, run.call(shared_trust_policy, [other.provider_arn], doing="writing the trust policy for one provider"),
+                          "trust policy")
+    try:
+        solo_arn = iam.create_role(RoleName=run.name("Ex06Solo"), AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+    except Exception as exc:
+        from .explain import meaning, name
+
+        run.stop(f"For a list of one provider, IAM refused your trust policy: {name(exc)}.", meaning(exc))
+    other.ad.grant("AWS-Developers", solo_arn, other.provider_arn)
+    corp.ad.grant("AWS-Developers", solo_arn, corp.provider_arn)
+    code_other, code_corp = other.assume(role_arn=solo_arn), corp.assume(role_arn=solo_arn)
+    run.expect(code_other is None and code_corp is not None,
+               "Called with another list of providers, your function's policy does not trust exactly that list.",
+               "Build Principal.Federated from the provider_arns argument, whatever it holds.",
+               passed_text="Called for one other provider, the policy trusts that provider and no other.")
 
 
 # ---------------------------------------------------------------------------------------------- 06.3
-def _check_rollover(after_rollover, run):
-    if not callable(after_rollover):
-        run.stop(f"after_rollover is a {type(after_rollover).__name__}, not a function.",
-                 "Define it with def after_rollover(ad, provider_arn): ...")
+def _check_rollover(trust_new_certificate, run):
+    if not callable(trust_new_certificate):
+        run.stop(f"trust_new_certificate is a {type(trust_new_certificate).__name__}, not a function.",
+                 "Define it with def trust_new_certificate(ad, provider_arn): ...")
     corp = Company(run, "roll")
     before = corp.assume()
     corp.ad.rotate_certificate()
     broken = corp.assume()
     if before is not None or broken is None:
         run.stop("The set-up did not behave as the notebook showed; please report this exercise.")
-    run.call(after_rollover, corp.ad, corp.provider_arn, doing="fixing the provider after the rollover")
+    run.call(trust_new_certificate, corp.ad, corp.provider_arn, doing="fixing the provider after the rollover")
     code = corp.assume()
     run.expect(code is None, f"After your function, an assertion signed with the new certificate still gets {code}.",
                "IAM verifies signatures only with the certificates of the provider's metadata. Give IAM the directory's new "
@@ -197,12 +218,12 @@ EXERCISES = [
         id="06.3", notebook=NOTEBOOK, level="use", kind="function",
         title="Certificate rollover",
         prompt="AD FS has rolled over its signing certificate (`ad.rotate_certificate()`), and every sign-in now fails "
-               "with `InvalidIdentityToken`. Write `after_rollover(ad, provider_arn)` that makes AWS accept the new "
+               "with `InvalidIdentityToken`. Write `trust_new_certificate(ad, provider_arn)` that makes AWS accept the new "
                "assertions again, with plain boto3, keeping the provider (roles and claim rules name its ARN).",
-        starter=("def after_rollover(ad, provider_arn):\n"
+        starter=("def trust_new_certificate(ad, provider_arn):\n"
                  '    """Make IAM trust the directory\'s new signing certificate."""\n'
                  "    ...\n\n"
-                 'check("06.3", after_rollover)'),
+                 'check("06.3", trust_new_certificate)'),
         hints=["IAM knows the certificate only through the metadata you registered.",
                "iam.update_saml_provider(SAMLProviderArn=..., SAMLMetadataDocument=ad.metadata)."],
         checker=_check_rollover,

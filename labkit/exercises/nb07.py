@@ -84,12 +84,10 @@ def _check_put_setting(put_setting, run):
 
 
 # ---------------------------------------------------------------------------------------------- 07.3
-def _check_save(save, run):
-    from .explain import aws_code, name
-
-    if not callable(save):
-        run.stop(f"save is a {type(save).__name__}, not a function.",
-                 "Define it with def save(db, table, identity_id, key, value, read_version): ...")
+def _check_save(save_if_unchanged, run):
+    if not callable(save_if_unchanged):
+        run.stop(f"save_if_unchanged is a {type(save_if_unchanged).__name__}, not a function.",
+                 "Define it with def save_if_unchanged(db, table, identity_id, key, value, read_version): ...")
     table = run.name("Ex07UserSettings")
     db = fx.client(run, "dynamodb")
     db.create_table(TableName=table,
@@ -97,28 +95,71 @@ def _check_save(save, run):
                     AttributeDefinitions=[{"AttributeName": "IdentityId", "AttributeType": "S"},
                                           {"AttributeName": "Key", "AttributeType": "S"}],
                     BillingMode="PAY_PER_REQUEST")
-    who = f"{run.sb.region}:00000000-0000-4000-8000-000000000007"
+    who = f"{run.sb.region}:00000000-0000-4000-8000-{run.serial:012d}"
+    key = f"theme-{run.serial}"
 
     def stored():
-        item = db.get_item(TableName=table, Key={"IdentityId": {"S": who}, "Key": {"S": "theme"}}).get("Item")
+        item = db.get_item(TableName=table, Key={"IdentityId": {"S": who}, "Key": {"S": key}}).get("Item")
         return (item["Value"]["S"], int(item["Version"]["N"])) if item else (None, 0)
 
-    run.call(save, db, table, who, "theme", "dark", 0, doing="saving a new item (read_version 0)")
+    # The learner's function gets a client of its own, so that the check can play "another device"
+    # writing at the very moment the function sends its write.
+    mine = fx.client(run, "dynamodb", fresh=True)
+    run.call(save_if_unchanged, mine, table, who, key, "dark", 0, doing="saving a new item (read_version 0)")
     run.expect(stored() == ("dark", 1), f"After saving a new item the table holds {stored()}, not ('dark', 1).",
                "Write Value and Version = read_version + 1.", passed_text="A new item is saved with Version 1.")
-    run.call(save, db, table, who, "theme", "light", 1, doing="saving over version 1, which is the current one")
+    run.call(save_if_unchanged, mine, table, who, key, "light", 1, doing="saving over version 1, which is the current one")
     run.expect(stored() == ("light", 2), f"After saving over version 1 the table holds {stored()}, not ('light', 2).",
                "When read_version is the stored Version, the write must go through.", passed_text="A save based on the current version goes through (Version 2).")
-    outcome = run.attempt(save, db, table, who, "theme", "high-contrast", 1)
-    if outcome.raised:
-        run.expect(aws_code(outcome.error) == "ConditionalCheckFailedException",
-                   f"A stale save raised {name(outcome.error)}, not DynamoDB's ConditionalCheckFailedException.", "",
-                   passed_text="A stale save (read version 1, stored version 2) is refused: ConditionalCheckFailedException.")
-    else:
-        run.failed("A stale save (read version 1, the table at version 2) went through: the other device's write is lost.",
-                   "Add ConditionExpression=\"attribute_not_exists(Version) OR Version = :read\" with :read = read_version.")
+    outcome = run.attempt(save_if_unchanged, mine, table, who, key, "high-contrast", 1)
+    _stale_refused(run, outcome, "A stale save (read version 1, the table at version 2)")
     run.expect(stored()[0] == "light", f"The stale save overwrote the value ({stored()[0]!r}).", "",
                passed_text="The value written by the other device is kept.")
+    # The race: the function read version 2 and is right to write... but another device writes version 3
+    # between the function's own read (if it makes one) and its write. Only DynamoDB can see that.
+    raced = []
+
+    def other_device_writes_first(**_):
+        if not raced:
+            raced.append(True)
+            db.put_item(TableName=table, Item={"IdentityId": {"S": who}, "Key": {"S": key}, "Value": {"S": "solarized"},
+                                               "Version": {"N": "3"}})
+
+    for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
+        mine.meta.events.register(f"before-call.dynamodb.{operation}", other_device_writes_first)
+    try:
+        outcome = run.attempt(save_if_unchanged, mine, table, who, key, "sepia", 2)
+    finally:
+        for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
+            mine.meta.events.unregister(f"before-call.dynamodb.{operation}", other_device_writes_first)
+    if not raced:
+        run.stop("Your function never wrote to the table when asked to save over version 2.", "")
+    _stale_refused(run, outcome, "A save whose read was overtaken (another device wrote version 3 just before it)",
+                   race=True)
+    run.expect(stored() == ("solarized", 3), f"After the race the table holds {stored()}: the other device's write is lost.",
+               "Only a condition that DynamoDB evaluates while it writes can see a write that came in between; a read "
+               "before the write cannot.", passed_text="The other device's write, which came in between, is kept.")
+
+
+def _stale_refused(run, outcome, what: str, race: bool = False):
+    from .explain import aws_code, name
+
+    if outcome.raised:
+        run.expect(aws_code(outcome.error) == "ConditionalCheckFailedException" and _from_dynamodb(outcome.error),
+                   f"{what} raised {name(outcome.error)}, not DynamoDB's own ConditionalCheckFailedException.",
+                   "Let DynamoDB refuse the write (and let its ClientError reach the caller); do not raise one yourself.",
+                   passed_text=f"{what} is refused by DynamoDB: ConditionalCheckFailedException.")
+    else:
+        run.failed(f"{what} went through: the other device's write is lost.",
+                   "The write itself must carry the version check, so that DynamoDB refuses it when the stored Version "
+                   "is no longer read_version." + (" Reading first and comparing is too late: the other write can land "
+                                                   "between your read and your write." if race else ""))
+
+
+def _from_dynamodb(error) -> bool:
+    """A ClientError that came back from a request (it carries the response's metadata), not one made by hand."""
+    metadata = getattr(error, "response", {}).get("ResponseMetadata", {})
+    return bool(metadata.get("HTTPStatusCode")) and bool(metadata.get("RequestId") or metadata.get("HTTPHeaders"))
 
 
 EXERCISES = [
@@ -150,13 +191,14 @@ EXERCISES = [
     Exercise(
         id="07.3", notebook=NOTEBOOK, level="write", kind="function",
         title="The version check, in DynamoDB",
-        prompt="Write `save(db, table, identity_id, key, value, read_version)` for the DynamoDB version of section 6: "
+        prompt="Write `save_if_unchanged(db, table, identity_id, key, value, read_version)` for the DynamoDB version of section 6: "
                "it writes `Value` and `Version = read_version + 1`, but only if the stored `Version` is still "
-               "`read_version` (no item yet when it is 0). A stale save must fail with DynamoDB's error.",
-        starter=("def save(db, table, identity_id, key, value, read_version):\n"
+               "`read_version` (no item yet when it is 0). A stale save must fail with DynamoDB's error, even when another "
+               "device writes at the very moment your function does.",
+        starter=("def save_if_unchanged(db, table, identity_id, key, value, read_version):\n"
                  '    """Write the setting only if nobody wrote it since we read read_version."""\n'
                  "    ...\n\n"
-                 'check("07.3", save)'),
+                 'check("07.3", save_if_unchanged)'),
         hints=["put_item with a ConditionExpression.",
                "ConditionExpression=\"attribute_not_exists(Version) OR Version = :read\", "
                "ExpressionAttributeValues={\":read\": {\"N\": str(read_version)}}."],

@@ -52,6 +52,14 @@ def _check_provider_name(provider_name, run):
     described = cognito.describe_identity(IdentityId=identity_id)
     run.expect(key in described.get("Logins", []), "The identity does not carry the login.", "",
                passed_text="Alice's identity carries the user pool login.")
+    # Another region, another pool: the key must come from the arguments.
+    region = run.other_region()
+    far_pool, _ = fx.user_pool(run, "ex08a-far-users", region=region, users=())
+    far_key = run.call(provider_name, region, far_pool, doing=f"naming a user pool of {region} as a provider")
+    run.expect(far_key == f"cognito-idp.{region}.amazonaws.com/{far_pool}",
+               f"For a user pool of {region} your function returned {far_key!r}.",
+               "The key names the pool's own region and id: build it from the function's arguments.",
+               passed_text=f"For a user pool of another region ({region}) the key names that region and pool.")
 
 
 # ---------------------------------------------------------------------------------------------- 08.2
@@ -81,9 +89,13 @@ def _check_s3_for(s3_for, run):
     identity_id = cognito.get_id(IdentityPoolId=app["IdentityPoolId"], Logins=logins)["IdentityId"]
     code = fx.error_code(lambda: s3.put_object(Bucket=app["bucket"], Key=f"private/{identity_id}/cat.jpg", Body=b"meow"))
     run.expect(code is None, f"Alice cannot put her own photo: {code}.", "", passed_text="Alice puts a photo under her own prefix.")
-    code = fx.error_code(lambda: s3.get_object(Bucket=app["bucket"], Key=f"private/{run.sb.region}:someone-else/dog.jpg"))
-    run.expect(code == "AccessDenied", f"Reading someone else's photo gave {code}.", "",
-               passed_text="IAM refuses her someone else's photo (AccessDenied).")
+    someone_else = f"private/{run.sb.region}:00000000-0000-4000-8000-{run.serial:012d}/dog.jpg"
+    fx.client(run, "s3").put_object(Bucket=app["bucket"], Key=someone_else, Body=b"woof")
+    code = fx.error_code(lambda: s3.get_object(Bucket=app["bucket"], Key=someone_else))
+    run.expect(code == "AccessDenied",
+               "Alice's client read someone else's photo." if code is None else f"Reading someone else's photo gave {code}, not AccessDenied.",
+               "The client must sign every call with Alice's temporary credentials, so that IAM decides with her role's "
+               "policy (which names only her own prefix).", passed_text="IAM refuses her someone else's photo (AccessDenied).")
 
 
 EXERCISES = [

@@ -63,11 +63,11 @@ class Shop:
 
 
 # ---------------------------------------------------------------------------------------------- 09.1
-def _check_challenge(code_challenge, run):
-    if not callable(code_challenge):
-        run.stop(f"code_challenge is a {type(code_challenge).__name__}, not a function.",
-                 "Define it with def code_challenge(verifier): ...")
-    got = run.call(code_challenge, RFC_VERIFIER, doing="computing the challenge of RFC 7636's example verifier")
+def _check_challenge(s256_challenge, run):
+    if not callable(s256_challenge):
+        run.stop(f"s256_challenge is a {type(s256_challenge).__name__}, not a function.",
+                 "Define it with def s256_challenge(verifier): ...")
+    got = run.call(s256_challenge, RFC_VERIFIER, doing="computing the challenge of RFC 7636's example verifier")
     if isinstance(got, bytes):
         run.stop("Your function returns bytes; the challenge goes into a URL as text.", "Add .decode() at the end.")
     why = "S256: BASE64URL(SHA256(ASCII(verifier))), without '=' padding."
@@ -80,7 +80,7 @@ def _check_challenge(code_challenge, run):
         return
     shop = Shop(run, "a")
     verifier = secrets.token_urlsafe(48)
-    challenge = run.call(code_challenge, verifier, doing="computing a challenge for a fresh verifier")
+    challenge = run.call(s256_challenge, verifier, doing="computing a challenge for a fresh verifier")
     code = shop.code_for(shop.params(code_challenge=challenge, code_challenge_method="S256"))
     error = shop.error(lambda: shop.redeem(code, verifier))
     run.expect(error is None, f"The token endpoint refused the code with your challenge's verifier: {error}.", why,
@@ -124,21 +124,21 @@ def _check_errors(predictions, run):
         if said is Ellipsis or said is None:
             run.failed(f"When {description}: no prediction yet.", "Replace its ... with an OAuth error code.")
             continue
-        run.expect(said == actual[key], f"When {description}, Cognito answers {actual[key]!r}, not {said!r}.", why[key],
+        run.expect(said == actual[key], f"When {description}, Cognito does not answer {said!r}.", why[key],
                    passed_text=f"When {description}: {actual[key]}.")
 
 
 # ---------------------------------------------------------------------------------------------- 09.3
-def _check_authorize_url(authorize_url, run):
+def _check_authorize_url(build_authorize_url, run):
     from labkit.hostedui import OAuthError, code_challenge
 
-    if not callable(authorize_url):
-        run.stop(f"authorize_url is a {type(authorize_url).__name__}, not a function.",
-                 "Define it with def authorize_url(base, client_id, redirect_uri, verifier, state): ...")
+    if not callable(build_authorize_url):
+        run.stop(f"build_authorize_url is a {type(build_authorize_url).__name__}, not a function.",
+                 "Define it with def build_authorize_url(base, client_id, redirect_uri, verifier, state): ...")
     shop = Shop(run, "c")
     base = f"https://{run.sb.components['hostedui'].domain_of(shop.pool_id)}"
     verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
-    url = run.call(authorize_url, base, shop.client_id, CALLBACK, verifier, state, doing="building the authorize URL")
+    url = run.call(build_authorize_url, base, shop.client_id, CALLBACK, verifier, state, doing="building the authorize URL")
     if not isinstance(url, str):
         run.stop(f"Your function returned a {type(url).__name__}, not a URL string.")
     parts = urlsplit(url)
@@ -150,7 +150,7 @@ def _check_authorize_url(authorize_url, run):
         request = shop.server.authorize(params)
     except OAuthError as err:
         run.stop(f"Cognito refuses the request: {err.error}" + (f" ({err.description})" if getattr(err, "description", None) else "") + ".",
-                 "Send client_id, response_type=code, redirect_uri, scope, state, code_challenge and code_challenge_method=S256, "
+                 "The error names what Cognito found wrong; compare your parameters with the ones section 3 sends, "
                  "URL-encoded (urllib.parse.urlencode).")
     run.passed("Cognito accepts the request.")
     run.expect("openid" in request.scopes, f"The scopes are {request.scopes}; without openid there is no ID token.",
@@ -173,12 +173,12 @@ EXERCISES = [
     Exercise(
         id="09.1", notebook=NOTEBOOK, level="use", kind="function",
         title="A PKCE challenge",
-        prompt="Write `code_challenge(verifier)`: the S256 code challenge of RFC 7636 (what section 2 computes). The check "
+        prompt="Write `s256_challenge(verifier)`: the S256 code challenge of RFC 7636 (what section 2 computes). The check "
                "tries RFC 7636's own example, then redeems a code made with your challenge at the sandbox's token endpoint.",
-        starter=("def code_challenge(verifier):\n"
+        starter=("def s256_challenge(verifier):\n"
                  '    """The S256 PKCE challenge of a code verifier."""\n'
                  "    ...\n\n"
-                 'check("09.1", code_challenge)'),
+                 'check("09.1", s256_challenge)'),
         hints=["SHA-256 of the verifier's ASCII bytes, then base64url.",
                "base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b\"=\").decode()"],
         checker=_check_challenge,
@@ -201,14 +201,14 @@ EXERCISES = [
     Exercise(
         id="09.3", notebook=NOTEBOOK, level="write", kind="function",
         title="Your own authorize request",
-        prompt="Write `authorize_url(base, client_id, redirect_uri, verifier, state)`: the URL an app sends the browser to, "
+        prompt="Write `build_authorize_url(base, client_id, redirect_uri, verifier, state)`: the URL an app sends the browser to, "
                "for the authorization code grant with PKCE and the scopes `openid email profile`. `base` is the hosted "
                "UI's address (`https://<domain>.auth.<region>.amazoncognito.com`). The check hands the request to the "
                "sandbox's authorization server, signs alice in and redeems the code with the verifier.",
-        starter=("def authorize_url(base, client_id, redirect_uri, verifier, state):\n"
+        starter=("def build_authorize_url(base, client_id, redirect_uri, verifier, state):\n"
                  '    """The /oauth2/authorize URL of a code grant with PKCE."""\n'
                  "    ...\n\n"
-                 'check("09.3", authorize_url)'),
+                 'check("09.3", build_authorize_url)'),
         hints=["Section 3 builds one: f\"{base}/oauth2/authorize?\" + urlencode(params).",
                "params: client_id, response_type=\"code\", redirect_uri, scope=\"openid email profile\", state, "
                "code_challenge (the S256 of the verifier), code_challenge_method=\"S256\"."],

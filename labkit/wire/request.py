@@ -131,10 +131,13 @@ def classify(request: Request, default_region: str) -> Request:
 
     host = (parts.hostname or "").lower()
     m = _AWS_HOST.match(host)
+    if m:
+        # An unsigned call (InitiateAuth, GetId...) names its region only in the host: a pool of another
+        # region than the sandbox's must be found there.
+        request.region = request.region or (m.group("region") or "")
     if m and not request.service:
         first = m.group("first")
         request.service = _GLOBAL_HOSTS.get(first, first)
-        request.region = request.region or (m.group("region") or "")
     elif host.endswith(".s3.amazonaws.com") or ".s3." in host:
         request.service = request.service or "s3"
 
