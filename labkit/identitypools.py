@@ -490,6 +490,9 @@ class IdentityPools:
                                    session_tags=self.session_tags(pool, webs))
         except wi.TrustRefused:
             raise InvalidConfiguration() from None
+        if not webs:  # issue 14 hook: a guest's enhanced-flow session gets Cognito's scope-down (labkit.auth.guests)
+            from .auth.guests import scope_down
+            scope_down(creds)
         return ident, creds
 
     # ---------------------------------------------------------------- attributes for access control

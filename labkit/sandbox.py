@@ -345,6 +345,13 @@ class Sandbox:
         return self.dispatcher.log if self.dispatcher else []
 
     @property
+    def admin_credentials(self) -> dict:
+        """The sandbox account's administrator key pair, ``{"AccessKeyId": ..., "SecretAccessKey": ...}``:
+        what in-process boto3 clients sign with by default (and what ``python -m labkit serve`` prints).
+        Every request is verified against it or against credentials the sandbox issued (labkit.auth)."""
+        return {"AccessKeyId": ADMIN_ACCESS_KEY, "SecretAccessKey": ADMIN_SECRET_KEY}
+
+    @property
     def credentials(self) -> dict:
         """The administrator credentials of the sandbox's account (what set-up calls are signed with)."""
         return {"aws_access_key_id": ADMIN_ACCESS_KEY, "aws_secret_access_key": ADMIN_SECRET_KEY, "region_name": self.region}

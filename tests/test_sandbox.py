@@ -188,11 +188,16 @@ def test_http_answers_cors_preflight_and_unknown_paths(served_sb):
     with urllib.request.urlopen(req) as resp:
         assert resp.headers["Access-Control-Allow-Origin"] == "*"
     body = json.dumps({"MaxResults": 5}).encode()
-    req = urllib.request.Request(
-        served_sb.endpoint_url + "/",
-        data=body,
-        headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools", "Content-Type": "application/x-amz-json-1.1"},
-    )
+    # Signed with the sandbox's administrator key, as AWS requires of ListUserPools (issue 14).
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    signed = AWSRequest("POST", served_sb.endpoint_url + "/", data=body, headers={
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools", "Content-Type": "application/x-amz-json-1.1"})
+    admin = served_sb.admin_credentials
+    SigV4Auth(Credentials(admin["AccessKeyId"], admin["SecretAccessKey"]), "cognito-idp", "us-east-1").add_auth(signed)
+    req = urllib.request.Request(served_sb.endpoint_url + "/", data=body, headers=dict(signed.headers.items()))
     with urllib.request.urlopen(req) as resp:
         assert json.loads(resp.read()) == {"UserPools": []}
 

@@ -3,6 +3,7 @@
 Order for each request (the same whichever transport brought it):
 
 1. ``routes``: labkit's own HTTP endpoints (JWKS, the mock identity providers, the hosted UI).
+1b. authentication (:mod:`labkit.auth`): the request's signature, key and token, as AWS checks them.
 2. ``guards``: checks that may answer first (IAM enforcement of sandbox-issued credentials).
 3. the :class:`Service` registered for the request's signing name, if it implements the operation.
 4. moto, for everything labkit does not override (storage, S3, DynamoDB, IAM objects...).
@@ -114,7 +115,7 @@ class Call:
     method: str
     path: str
     status: int
-    handled_by: str  # "labkit", "moto", "route", "guard"
+    handled_by: str  # "labkit", "moto", "route", "auth", "guard"
     request_body: bytes = b""
     response_body: bytes = b""
     duration_ms: float = 0.0
@@ -197,6 +198,12 @@ class Dispatcher:
                 if response is not None:
                     by = "route"
                     break
+            if response is None:  # --- authentication (labkit.auth, issue 14): SigV4/SigV2, keys, tokens,
+                # expiry, anonymous S3 -- every request no route answered, before any guard runs.
+                from ..auth import authenticate
+
+                response = authenticate(self.sandbox, request)
+                by = "auth" if response is not None else ""
             if response is None:
                 for guard in self.guards:
                     response = guard(request)
