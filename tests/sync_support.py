@@ -41,9 +41,3 @@ def sync_client(creds: dict | None = None, endpoint_url: str | None = None):
         kwargs.update(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretKey"],
                       aws_session_token=creds["SessionToken"])
     return boto3.client("cognito-sync", **kwargs)
-
-
-def error_of(excinfo):
-    """(code, message, HTTP status) of a ClientError."""
-    r = excinfo.value.response
-    return r["Error"]["Code"], r["Error"].get("Message", ""), r["ResponseMetadata"]["HTTPStatusCode"]

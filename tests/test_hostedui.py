@@ -20,6 +20,7 @@ import requests
 import labkit.hostedui as hostedui
 from labkit import tokens
 from labkit.errors import LabkitError
+from support import error_of
 
 CALLBACK = "http://localhost:3000/callback"
 SIGNED_OUT = "http://localhost:3000/signed-out"
@@ -695,13 +696,9 @@ def test_resource_server_scopes_in_the_code_flow_and_client_secret_post(served_s
 def test_get_user_needs_the_admin_scope(served_sb):
     """Cognito: the user API (GetUser...) needs aws.cognito.signin.user.admin in the access token; a
     hosted-UI token for "openid email" only is refused. Raw moto has no scopes at all."""
-    import botocore.exceptions
-    import pytest
-
     pool, app = make_pool(served_sb, scopes=("openid", "email"))
     base, back = code_for(served_sb, pool, app["ClientId"])
     access = exchange(base, app["ClientId"], back["code"]).json()["access_token"]
-    with pytest.raises(botocore.exceptions.ClientError) as err:
-        boto3.client("cognito-idp").get_user(AccessToken=access)
-    assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
-    assert err.value.response["Error"]["Message"] == "Access Token does not have required scopes"
+    err = error_of(boto3.client("cognito-idp").get_user, AccessToken=access)
+    assert err.code == "NotAuthorizedException"
+    assert err.message == "Access Token does not have required scopes"

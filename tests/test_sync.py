@@ -11,7 +11,8 @@ import pytest
 
 import labkit
 
-from sync_support import App, error_of, sync_client
+from support import error_of
+from sync_support import App, sync_client
 
 ClientError = botocore.exceptions.ClientError
 
@@ -86,10 +87,10 @@ def test_dataset_life_cycle(world):
     assert deleted["DatasetName"] == "settings"
     with pytest.raises(ClientError) as e:
         cs.describe_dataset(**ids, DatasetName="settings")
-    assert error_of(e)[0] == "ResourceNotFoundException" and error_of(e)[2] == 404
+    assert error_of(e).code == "ResourceNotFoundException" and error_of(e).status == 404
     with pytest.raises(ClientError) as e:
         cs.delete_dataset(**ids, DatasetName="settings")
-    assert error_of(e)[0] == "ResourceNotFoundException"
+    assert error_of(e).code == "ResourceNotFoundException"
 
 
 def test_record_sync_counts_follow_the_dataset(world):
@@ -106,7 +107,7 @@ def test_record_sync_counts_follow_the_dataset(world):
     assert cs.list_records(**ids, LastSyncCount=2)["Records"] == []
     with pytest.raises(ClientError) as e:
         cs.list_records(**ids, LastSyncCount=9)
-    assert error_of(e)[:2] == ("InvalidParameterException", "No such SyncCount: 9 exists for this Dataset")
+    assert error_of(e) == ("InvalidParameterException", "No such SyncCount: 9 exists for this Dataset")
 
 
 def test_stale_sync_count_is_a_conflict(world):
@@ -116,7 +117,7 @@ def test_stale_sync_count_is_a_conflict(world):
     with pytest.raises(ClientError) as e:
         _put(cs, app.pool_id, me, "prefs", [{"Op": "replace", "Key": "font", "Value": "big", "SyncCount": 0},
                                             {"Op": "replace", "Key": "theme", "Value": "light", "SyncCount": 0}])
-    assert error_of(e) == ("ResourceConflictException", "Current SyncCount for: theme is: 1 not: 0", 409)
+    assert error_of(e) == ("ResourceConflictException", "Current SyncCount for: theme is: 1 not: 0") and error_of(e).status == 409
     records = cs.list_records(IdentityPoolId=app.pool_id, IdentityId=me, DatasetName="prefs")
     assert [(r["Key"], r["Value"]) for r in records["Records"]] == [("theme", "dark")]
     assert records["DatasetSyncCount"] == 1
@@ -165,11 +166,11 @@ def test_sync_session_token_is_checked(world):
         cs.update_records(**ids, DatasetName="a", RecordPatches=patch)
     with pytest.raises(ClientError) as e:
         cs.update_records(**ids, DatasetName="a", SyncSessionToken="made-up", RecordPatches=patch)
-    assert error_of(e) == ("InvalidParameterException", "SyncSessionToken not valid for these inputs", 400)
+    assert error_of(e) == ("InvalidParameterException", "SyncSessionToken not valid for these inputs") and error_of(e).status == 400
     other = _token(cs, app.pool_id, me, "b")  # a token of another dataset
     with pytest.raises(ClientError) as e:
         cs.update_records(**ids, DatasetName="a", SyncSessionToken=other, RecordPatches=patch)
-    assert error_of(e)[0] == "InvalidParameterException"
+    assert error_of(e).code == "InvalidParameterException"
 
 
 def test_deleted_dataset_is_reported_to_devices_that_synced_before(world):
@@ -194,7 +195,7 @@ def test_dataset_name_constraints(world):
     for bad in ("my dataset", "x" * 129, "emoji-\u2603"):
         with pytest.raises(ClientError) as e:
             cs.list_records(IdentityPoolId=app.pool_id, IdentityId=me, DatasetName=bad)
-        assert error_of(e)[0] == "InvalidParameterException" and error_of(e)[2] == 400
+        assert error_of(e).code == "InvalidParameterException" and error_of(e).status == 400
     ok = "a" * 128
     assert cs.list_records(IdentityPoolId=app.pool_id, IdentityId=me, DatasetName=ok)["DatasetExists"] is False
     assert cs.list_records(IdentityPoolId=app.pool_id, IdentityId=me, DatasetName="com.example:v1_x-y")["Count"] == 0
@@ -205,7 +206,7 @@ def test_key_length_limit(world):
     _put(cs, app.pool_id, me, "k", [{"Op": "replace", "Key": "k" * 1024, "Value": "v", "SyncCount": 0}])
     with pytest.raises(ClientError) as e:
         _put(cs, app.pool_id, me, "k", [{"Op": "replace", "Key": "k" * 1025, "Value": "v", "SyncCount": 0}])
-    assert error_of(e)[0] == "InvalidParameterException"
+    assert error_of(e).code == "InvalidParameterException"
 
 
 def test_twenty_datasets_per_identity(local_world):
@@ -214,7 +215,7 @@ def test_twenty_datasets_per_identity(local_world):
         _put(cs, app.pool_id, me, f"d{i}", [{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}])
     with pytest.raises(ClientError) as e:
         _put(cs, app.pool_id, me, "d20", [{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}])
-    assert error_of(e)[0] == "LimitExceededException" and error_of(e)[2] == 400
+    assert error_of(e).code == "LimitExceededException" and error_of(e).status == 400
     # Writing to an existing one is still fine; so is another identity's first dataset.
     _put(cs, app.pool_id, me, "d0", [{"Op": "replace", "Key": "k", "Value": "w", "SyncCount": 1}])
     listed = cs.list_datasets(IdentityPoolId=app.pool_id, IdentityId=me, MaxResults=15)
@@ -228,7 +229,7 @@ def test_1024_records_per_dataset(local_world):
     _put(cs, app.pool_id, me, "many", [{"Op": "replace", "Key": f"k{i}", "Value": "v", "SyncCount": 0} for i in range(1024)])
     with pytest.raises(ClientError) as e:
         _put(cs, app.pool_id, me, "many", [{"Op": "replace", "Key": "one-more", "Value": "v", "SyncCount": 0}])
-    assert error_of(e)[0] == "LimitExceededException"
+    assert error_of(e).code == "LimitExceededException"
     # A removal makes room.
     _put(cs, app.pool_id, me, "many", [{"Op": "remove", "Key": "k0", "SyncCount": 1},
                                        {"Op": "replace", "Key": "one-more", "Value": "v", "SyncCount": 0}])
@@ -240,7 +241,7 @@ def test_one_megabyte_per_dataset(local_world):
     _put(cs, app.pool_id, me, "blob", [{"Op": "replace", "Key": "a", "Value": half, "SyncCount": 0}])
     with pytest.raises(ClientError) as e:
         _put(cs, app.pool_id, me, "blob", [{"Op": "replace", "Key": "b", "Value": half, "SyncCount": 0}])
-    assert error_of(e)[0] == "LimitExceededException"
+    assert error_of(e).code == "LimitExceededException"
     assert cs.describe_dataset(IdentityPoolId=app.pool_id, IdentityId=me, DatasetName="blob")["Dataset"]["NumRecords"] == 1
 
 
@@ -250,11 +251,11 @@ def test_patch_validation(world):
                   {"Op": "replace", "Key": "k", "SyncCount": 0}):
         with pytest.raises(ClientError) as e:
             _put(cs, app.pool_id, me, "p", [patch])
-        assert error_of(e)[0] == "InvalidParameterException"
+        assert error_of(e).code == "InvalidParameterException"
     with pytest.raises(ClientError) as e:
         _put(cs, app.pool_id, me, "p", [{"Op": "replace", "Key": "k", "Value": "1", "SyncCount": 0},
                                         {"Op": "replace", "Key": "k", "Value": "2", "SyncCount": 0}])
-    assert error_of(e)[0] == "InvalidParameterException"
+    assert error_of(e).code == "InvalidParameterException"
 
 
 # ----------------------------------------------------------------------------------------- who may
@@ -271,7 +272,8 @@ def test_only_the_identitys_own_credentials(world):
                  lambda: cs_bob.describe_identity_usage(IdentityPoolId=app.pool_id, IdentityId=alice)):
         with pytest.raises(ClientError) as e:
             call()
-        code, message, status = error_of(e)
+        err = error_of(e)
+        code, message, status = err.code, err.message, err.status
         assert (code, status) == ("NotAuthorizedException", 403)
     assert cs_bob.list_datasets(IdentityPoolId=app.pool_id, IdentityId=bob)["Count"] == 0
     # The developer's own credentials reach every identity (ListDatasets "can be called ... with developer credentials").
@@ -289,7 +291,7 @@ def test_guests_sync_in_an_open_pool_but_not_once_it_is_closed(own_pool):
                                      SupportedLoginProviders=pool.get("SupportedLoginProviders", {}))
     with pytest.raises(ClientError) as e:
         cs.list_records(IdentityPoolId=app.pool_id, IdentityId=guest, DatasetName="cart")
-    assert error_of(e) == ("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.", 403)
+    assert error_of(e) == ("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.") and error_of(e).status == 403
 
 
 def test_unknown_access_key_is_refused(world):
@@ -298,7 +300,7 @@ def test_unknown_access_key_is_refused(world):
                             **({"endpoint_url": sb.endpoint_url} if client()._endpoint.host.startswith("http://127") else {}))
     with pytest.raises(ClientError) as e:
         stranger.list_datasets(IdentityPoolId=app.pool_id, IdentityId=me)
-    assert error_of(e)[0] in ("UnrecognizedClientException", "InvalidClientTokenId") and error_of(e)[2] == 403
+    assert error_of(e).code in ("UnrecognizedClientException", "InvalidClientTokenId") and error_of(e).status == 403
 
 
 def test_developer_only_and_identity_only_operations(world):
@@ -310,10 +312,10 @@ def test_developer_only_and_identity_only_operations(world):
                  lambda: cs.list_identity_pool_usage()):
         with pytest.raises(ClientError) as e:
             call()
-        assert error_of(e)[0] == "NotAuthorizedException"
+        assert error_of(e).code == "NotAuthorizedException"
     with pytest.raises(ClientError) as e:
         client().register_device(IdentityPoolId=app.pool_id, IdentityId=me, Platform="GCM", Token="t")
-    assert error_of(e)[0] == "NotAuthorizedException"
+    assert error_of(e).code == "NotAuthorizedException"
 
 
 def test_unknown_pool_and_identity(world):
@@ -322,13 +324,13 @@ def test_unknown_pool_and_identity(world):
     missing_pool = "us-east-1:00000000-0000-4000-8000-000000000000"
     with pytest.raises(ClientError) as e:
         dev.describe_identity_pool_usage(IdentityPoolId=missing_pool)
-    assert error_of(e)[0] == "ResourceNotFoundException" and error_of(e)[2] == 404
+    assert error_of(e).code == "ResourceNotFoundException" and error_of(e).status == 404
     with pytest.raises(ClientError) as e:
         dev.describe_identity_usage(IdentityPoolId=app.pool_id, IdentityId="us-east-1:00000000-0000-4000-8000-000000000001")
-    assert error_of(e)[0] == "ResourceNotFoundException"
+    assert error_of(e).code == "ResourceNotFoundException"
     with pytest.raises(ClientError) as e:
         dev.describe_identity_usage(IdentityPoolId=app.pool_id, IdentityId="not-an-id")
-    assert error_of(e)[0] == "InvalidParameterException"
+    assert error_of(e).code == "InvalidParameterException"
 
 
 # ----------------------------------------------------------------------------------------- pool-wide settings
@@ -342,7 +344,7 @@ def test_usage_and_configuration(own_pool):
     assert dev.get_identity_pool_configuration(IdentityPoolId=app.pool_id) ["IdentityPoolId"] == app.pool_id
     with pytest.raises(ClientError) as e:
         dev.set_identity_pool_configuration(IdentityPoolId=app.pool_id, PushSync={"RoleArn": "arn:aws:iam::123:user/nope-nope-nope"})
-    assert error_of(e)[0] == "InvalidParameterException"
+    assert error_of(e).code == "InvalidParameterException"
     conf = dev.set_identity_pool_configuration(
         IdentityPoolId=app.pool_id,
         PushSync={"ApplicationArns": ["arn:aws:sns:us-east-1:123456789012:app/GCM/notes"],
@@ -357,7 +359,7 @@ def test_push_sync_devices(own_pool):
     sb, app, me, cs, client = own_pool
     with pytest.raises(ClientError) as e:
         cs.register_device(IdentityPoolId=app.pool_id, IdentityId=me, Platform="GCM", Token="a-phone")
-    assert error_of(e)[0] == "InvalidConfigurationException"
+    assert error_of(e).code == "InvalidConfigurationException"
     client().set_identity_pool_configuration(
         IdentityPoolId=app.pool_id, PushSync={"ApplicationArns": ["arn:aws:sns:us-east-1:123456789012:app/GCM/notes"],
                                               "RoleArn": "arn:aws:iam::123456789012:role/CognitoPushSync"})
@@ -377,7 +379,7 @@ def test_push_sync_devices(own_pool):
     assert len(sb.inbox(laptop_token)) == 1 and len(sb.inbox(phone_token)) == 1
     with pytest.raises(ClientError) as e:
         cs.subscribe_to_dataset(IdentityPoolId=app.pool_id, IdentityId=me, DatasetName="prefs", DeviceId="no-such-device")
-    assert error_of(e)[0] == "ResourceNotFoundException"
+    assert error_of(e).code == "ResourceNotFoundException"
 
 
 def test_cognito_events(own_pool):
@@ -391,7 +393,7 @@ def test_cognito_events(own_pool):
     assert dev.get_cognito_events(IdentityPoolId=app.pool_id)["Events"] == {}
     with pytest.raises(ClientError) as e:
         dev.set_cognito_events(IdentityPoolId=app.pool_id, Events={"OnLogin": arn})
-    assert error_of(e)[0] == "InvalidParameterException"
+    assert error_of(e).code == "InvalidParameterException"
 
 
 def test_every_operation_of_the_model_is_answered(shared):

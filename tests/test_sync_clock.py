@@ -7,7 +7,8 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from sync_support import App, error_of, sync_client
+from support import error_of
+from sync_support import App, sync_client
 
 ClientError = botocore.exceptions.ClientError
 
@@ -26,7 +27,7 @@ def test_sync_session_token_expires(sb):
     with pytest.raises(ClientError) as e:
         dev.update_records(IdentityPoolId=app.pool_id, IdentityId=me, DatasetName="a", SyncSessionToken=token,
                            RecordPatches=[{"Op": "replace", "Key": "k", "Value": "v", "SyncCount": 0}])
-    assert error_of(e)[0] == "InvalidParameterException"
+    assert error_of(e).code == "InvalidParameterException"
 
 
 @pytest.mark.parametrize("transport", ["in-process", "http"])
@@ -39,7 +40,8 @@ def test_expired_credentials_are_refused(served_sb, transport):
     sb.advance(3601)  # GetCredentialsForIdentity's credentials last one hour
     with pytest.raises(ClientError) as e:
         cs.list_datasets(IdentityPoolId=app.pool_id, IdentityId=me)
-    code, _, status = error_of(e)
+    err = error_of(e)
+    code, status = err.code, err.status
     assert code == "ExpiredTokenException" and status == 403
 
 
@@ -60,7 +62,7 @@ def test_bulk_publish(sb):
     assert dev.get_bulk_publish_details(IdentityPoolId=app.pool_id)["BulkPublishStatus"] == "SUCCEEDED"
     with pytest.raises(ClientError) as e:
         dev.bulk_publish(IdentityPoolId=app.pool_id)
-    assert error_of(e)[0] == "AlreadyStreamedException"
+    assert error_of(e).code == "AlreadyStreamedException"
     sb.advance(24 * 3600 + 1)
     dev.bulk_publish(IdentityPoolId=app.pool_id)
 

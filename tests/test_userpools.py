@@ -1,9 +1,6 @@
 """User pools (cognito-idp): sign-up codes, passwords, sign-in flows, app clients, tokens, MFA,
 schema, triggers. Each test pins a behaviour that raw moto 5.2.5 gets wrong (see moto-gaps.md)."""
 
-import base64
-import hashlib
-import hmac
 import re
 
 import boto3
@@ -17,13 +14,22 @@ from pycognito.aws_srp import AWSSRP
 import labkit
 import labkit.userpools
 from labkit.userpools import srp
+from labkit.userpools.clients import secret_hash
+from support import error_of
 
 PASSWORD = "Passw0rd!"
 
 
 @pytest.fixture
-def idp(sb):
-    return boto3.client("cognito-idp")
+def sb(tsb):
+    """The test's sandbox, on each transport (in-process, and served over HTTP): an app runs both ways."""
+    return tsb
+
+
+@pytest.fixture
+def idp(aws):
+    """A cognito-idp client that reaches the sandbox by the test's transport."""
+    return aws("cognito-idp")
 
 
 def make_pool(idp, **kw):
@@ -58,16 +64,8 @@ def login(idp, app, name="alice", password=PASSWORD):
                              AuthParameters={"USERNAME": name, "PASSWORD": password})["AuthenticationResult"]
 
 
-def error(excinfo):
-    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
-
-
 def claims(token):
     return jwt.decode(token, options={"verify_signature": False})
-
-
-def secret_hash(username, client_id, secret):
-    return base64.b64encode(hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()).decode()
 
 
 # ------------------------------------------------------------------ pools and clients
@@ -103,7 +101,7 @@ def test_sign_up_code_is_delivered_by_email_and_checked(sb, idp, pool, app):
     assert re.fullmatch(r"\d{6}", message.code) and message.code in message.body
     with pytest.raises(ClientError) as e:
         idp.confirm_sign_up(ClientId=app, Username="alice", ConfirmationCode="000000" if message.code != "000000" else "111111")
-    assert error(e)[0] == "CodeMismatchException"
+    assert error_of(e)[0] == "CodeMismatchException"
     idp.confirm_sign_up(ClientId=app, Username="alice", ConfirmationCode=message.code)
     user = idp.admin_get_user(UserPoolId=pool, Username="alice")
     assert user["UserStatus"] == "CONFIRMED"
@@ -131,7 +129,7 @@ def test_resend_confirmation_code_sends_a_new_code(sb, idp, app):
     if first != second:
         with pytest.raises(ClientError) as e:
             idp.confirm_sign_up(ClientId=app, Username="alice", ConfirmationCode=first)
-        assert error(e)[0] == "CodeMismatchException"
+        assert error_of(e)[0] == "CodeMismatchException"
     idp.confirm_sign_up(ClientId=app, Username="alice", ConfirmationCode=second)
 
 
@@ -141,7 +139,7 @@ def test_sign_up_code_expires_after_24_hours(sb, idp, app):
     sb.advance(24 * 3600 + 1)
     with pytest.raises(ClientError) as e:
         idp.confirm_sign_up(ClientId=app, Username="alice", ConfirmationCode=sb.inbox("alice@example.com").latest.code)
-    assert error(e)[0] == "ExpiredCodeException"
+    assert error_of(e)[0] == "ExpiredCodeException"
 
 
 def test_code_works_once_and_wrong_tries_are_limited(sb, idp, pool, app):
@@ -152,17 +150,17 @@ def test_code_works_once_and_wrong_tries_are_limited(sb, idp, pool, app):
     idp.confirm_forgot_password(ClientId=app, Username="alice", ConfirmationCode=code, Password="N3w-passw0rd")
     with pytest.raises(ClientError) as e:
         idp.confirm_forgot_password(ClientId=app, Username="alice", ConfirmationCode=code, Password="An0ther-pass")
-    assert error(e)[0] == "ExpiredCodeException"
+    assert error_of(e)[0] == "ExpiredCodeException"
     idp.forgot_password(ClientId=app, Username="alice")
     wrong = "123456" if sb.inbox("alice@example.com").latest.code != "123456" else "654321"
     for _ in range(5):
         with pytest.raises(ClientError) as e:
             idp.confirm_forgot_password(ClientId=app, Username="alice", ConfirmationCode=wrong, Password="An0ther-pass")
-        assert error(e)[0] == "CodeMismatchException"
+        assert error_of(e)[0] == "CodeMismatchException"
     with pytest.raises(ClientError) as e:
         idp.confirm_forgot_password(ClientId=app, Username="alice", ConfirmationCode=sb.inbox("alice@example.com").latest.code,
                                     Password="An0ther-pass")
-    assert error(e) == ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+    assert error_of(e) == ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
 
 
 def test_forgot_password_code_by_email_expires_in_an_hour_and_sets_password(sb, idp, app):
@@ -173,18 +171,18 @@ def test_forgot_password_code_by_email_expires_in_an_hour_and_sets_password(sb, 
     code = sb.inbox("alice@example.com").latest.code
     with pytest.raises(ClientError) as e:
         idp.confirm_forgot_password(ClientId=app, Username="alice", ConfirmationCode=code, Password="x")
-    assert error(e) == ("InvalidPasswordException", "Password did not conform with policy: Password not long enough")
+    assert error_of(e) == ("InvalidPasswordException", "Password did not conform with policy: Password not long enough")
     sb.advance(3601)
     with pytest.raises(ClientError) as e:
         idp.confirm_forgot_password(ClientId=app, Username="alice", ConfirmationCode=code, Password="N3w-passw0rd")
-    assert error(e)[0] == "ExpiredCodeException"
+    assert error_of(e)[0] == "ExpiredCodeException"
     idp.forgot_password(ClientId=app, Username="alice")
     idp.confirm_forgot_password(ClientId=app, Username="alice", ConfirmationCode=sb.inbox("alice@example.com").latest.code,
                                 Password="N3w-passw0rd")
     assert login(idp, app, password="N3w-passw0rd")["AccessToken"]
     with pytest.raises(ClientError) as e:
         login(idp, app)
-    assert error(e)[0] == "NotAuthorizedException"
+    assert error_of(e)[0] == "NotAuthorizedException"
 
 
 def test_admin_create_user_sends_invitation_and_requires_new_password(sb, idp, pool, app):
@@ -192,7 +190,7 @@ def test_admin_create_user_sends_invitation_and_requires_new_password(sb, idp, p
     with pytest.raises(ClientError) as e:
         idp.admin_create_user(UserPoolId=pool, Username="carol", TemporaryPassword="weakpass1!",
                               UserAttributes=[{"Name": "email", "Value": "carol@example.com"}])
-    assert error(e) == ("InvalidPasswordException", "Password did not conform with password policy: Password must have uppercase characters")
+    assert error_of(e) == ("InvalidPasswordException", "Password did not conform with password policy: Password must have uppercase characters")
     idp.admin_create_user(UserPoolId=pool, Username="carol", DesiredDeliveryMediums=["EMAIL"],
                           UserAttributes=[{"Name": "email", "Value": "carol@example.com"}])
     invitation = sb.inbox("carol@example.com").latest
@@ -203,7 +201,7 @@ def test_admin_create_user_sends_invitation_and_requires_new_password(sb, idp, p
     with pytest.raises(ClientError) as e:
         idp.respond_to_auth_challenge(ClientId=app, ChallengeName="NEW_PASSWORD_REQUIRED", Session=resp["Session"],
                                       ChallengeResponses={"USERNAME": "carol", "NEW_PASSWORD": "short"})
-    assert error(e)[0] == "InvalidPasswordException"
+    assert error_of(e)[0] == "InvalidPasswordException"
     done = idp.respond_to_auth_challenge(ClientId=app, ChallengeName="NEW_PASSWORD_REQUIRED", Session=resp["Session"],
                                          ChallengeResponses={"USERNAME": "carol", "NEW_PASSWORD": "Brand-n3w-pass"})
     assert done["AuthenticationResult"]["IdToken"]
@@ -216,7 +214,7 @@ def test_temporary_password_expires(sb, idp, app, pool):
     sb.advance(8 * 86400)
     with pytest.raises(ClientError) as e:
         idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "dan", "PASSWORD": "Temp-pass1"})
-    assert error(e) == ("NotAuthorizedException", "Temporary password has expired and must be reset by an administrator.")
+    assert error_of(e) == ("NotAuthorizedException", "Temporary password has expired and must be reset by an administrator.")
 
 
 def test_attribute_verification_code(sb, idp, app):
@@ -230,7 +228,7 @@ def test_attribute_verification_code(sb, idp, app):
     assert {"Name": "email_verified", "Value": "false"} in user["UserAttributes"]
     with pytest.raises(ClientError) as e:
         idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code="999999" if code != "999999" else "111111")
-    assert error(e)[0] == "CodeMismatchException"
+    assert error_of(e)[0] == "CodeMismatchException"
     idp.verify_user_attribute(AccessToken=token, AttributeName="email", Code=code)
     assert {"Name": "email_verified", "Value": "true"} in idp.get_user(AccessToken=token)["UserAttributes"]
     idp.get_user_attribute_verification_code(AccessToken=token, AttributeName="email")
@@ -250,7 +248,7 @@ def test_password_policy_on_sign_up(idp, app, password, why):
     """Raw moto: InvalidPasswordException with a generic text; AWS names the broken rule."""
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=app, Username="alice", Password=password)
-    assert error(e) == ("InvalidPasswordException", f"Password did not conform with policy: {why}")
+    assert error_of(e) == ("InvalidPasswordException", f"Password did not conform with policy: {why}")
 
 
 def test_password_policy_on_every_path(sb, idp, pool, app):
@@ -262,15 +260,15 @@ def test_password_policy_on_every_path(sb, idp, pool, app):
     token = login(idp, app)["AccessToken"]
     with pytest.raises(ClientError) as e:
         idp.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="weak")
-    assert error(e)[0] == "InvalidPasswordException"
+    assert error_of(e)[0] == "InvalidPasswordException"
     with pytest.raises(ClientError) as e:
         idp.change_password(AccessToken=token, PreviousPassword="Wr0ng-pass", ProposedPassword="Str0ng-pass")
-    assert error(e) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(e) == ("NotAuthorizedException", "Incorrect username or password.")
     idp.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="Str0ng-pass")
     assert login(idp, app, password="Str0ng-pass")
     with pytest.raises(ClientError) as e:
         idp.admin_set_user_password(UserPoolId=pool, Username="alice", Password="nope", Permanent=True)
-    assert error(e)[0] == "InvalidPasswordException"
+    assert error_of(e)[0] == "InvalidPasswordException"
 
 
 def test_password_is_stored_as_srp_verifier(sb, idp, pool, app):
@@ -291,10 +289,10 @@ def test_wrong_password_and_unknown_user(sb, idp, app):
     sign_up(sb, idp, app)
     with pytest.raises(ClientError) as e:
         login(idp, app, password="Wr0ng-pass")
-    assert error(e) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(e) == ("NotAuthorizedException", "Incorrect username or password.")
     with pytest.raises(ClientError) as e:
         login(idp, app, name="nobody")
-    assert error(e) == ("UserNotFoundException", "User does not exist.")
+    assert error_of(e) == ("UserNotFoundException", "User does not exist.")
 
 
 def test_prevent_user_existence_errors(sb, idp, pool):
@@ -302,13 +300,13 @@ def test_prevent_user_existence_errors(sb, idp, pool):
     app = make_client(idp, pool, PreventUserExistenceErrors="ENABLED")["ClientId"]
     with pytest.raises(ClientError) as e:
         login(idp, app, name="nobody")
-    assert error(e) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(e) == ("NotAuthorizedException", "Incorrect username or password.")
     resp = idp.forgot_password(ClientId=app, Username="nobody@example.com")
     assert resp["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
     assert len(sb.inbox("nobody@example.com")) == 0
     with pytest.raises(ClientError) as e:
         AWSSRP("nobody", PASSWORD, pool, app, client=idp).authenticate_user()
-    assert error(e)[0] == "NotAuthorizedException"
+    assert error_of(e)[0] == "NotAuthorizedException"
 
 
 def test_admin_initiate_auth_refuses_unconfirmed_users(sb, idp, pool, app):
@@ -317,10 +315,10 @@ def test_admin_initiate_auth_refuses_unconfirmed_users(sb, idp, pool, app):
     with pytest.raises(ClientError) as e:
         idp.admin_initiate_auth(UserPoolId=pool, ClientId=app, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
                                 AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
-    assert error(e) == ("UserNotConfirmedException", "User is not confirmed.")
+    assert error_of(e) == ("UserNotConfirmedException", "User is not confirmed.")
     with pytest.raises(ClientError) as e:
         login(idp, app)
-    assert error(e)[0] == "UserNotConfirmedException"
+    assert error_of(e)[0] == "UserNotConfirmedException"
 
 
 def test_admin_user_password_auth(sb, idp, pool, app):
@@ -338,7 +336,7 @@ def test_pycognito_srp_sign_in(sb, idp, pool, app):
     assert claims(tokens["AuthenticationResult"]["IdToken"])["cognito:username"] == "alice"
     with pytest.raises(ClientError) as e:
         AWSSRP("alice", "Wr0ng-pass!", pool, app, client=idp).authenticate_user()
-    assert error(e) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(e) == ("NotAuthorizedException", "Incorrect username or password.")
 
 
 def test_srp_junk_signature_is_refused(sb, idp, pool, app):
@@ -352,7 +350,7 @@ def test_srp_junk_signature_is_refused(sb, idp, pool, app):
     answer["PASSWORD_CLAIM_SIGNATURE"] = "junk"
     with pytest.raises(ClientError) as e:
         idp.respond_to_auth_challenge(ClientId=app, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)
-    assert error(e)[0] == "NotAuthorizedException"
+    assert error_of(e)[0] == "NotAuthorizedException"
 
 
 def test_srp_username_may_be_user_id_for_srp(sb, idp):
@@ -379,11 +377,11 @@ def test_secret_hash_required_and_checked(sb, idp, pool):
     cid, secret = client["ClientId"], client["ClientSecret"]
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=cid, Username="alice", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "a@example.com"}])
-    assert error(e) == ("NotAuthorizedException", f"Client {cid} is configured for secret but secret was not received")
+    assert error_of(e) == ("NotAuthorizedException", f"Client {cid} is configured for secret but secret was not received")
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=cid, Username="alice", Password=PASSWORD, SecretHash="bad",
                     UserAttributes=[{"Name": "email", "Value": "a@example.com"}])
-    assert error(e) == ("NotAuthorizedException", f"Unable to verify secret hash for client {cid}")
+    assert error_of(e) == ("NotAuthorizedException", f"Unable to verify secret hash for client {cid}")
     good = secret_hash("alice", cid, secret)
     idp.sign_up(ClientId=cid, Username="alice", Password=PASSWORD, SecretHash=good, UserAttributes=[{"Name": "email", "Value": "a@example.com"}])
     idp.confirm_sign_up(ClientId=cid, Username="alice", SecretHash=good, ConfirmationCode=sb.inbox("a@example.com").latest.code)
@@ -395,7 +393,7 @@ def test_secret_hash_required_and_checked(sb, idp, pool):
     ):
         with pytest.raises(ClientError) as e:
             call()
-        assert error(e)[0] == "NotAuthorizedException"
+        assert error_of(e)[0] == "NotAuthorizedException"
     tokens = idp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
                                AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "SECRET_HASH": good})
     assert tokens["AuthenticationResult"]["AccessToken"]
@@ -409,16 +407,16 @@ def test_explicit_auth_flows_enforced(sb, idp, pool, app):
     default = make_client(idp, pool, ExplicitAuthFlows=[])["ClientId"]
     with pytest.raises(ClientError) as e:
         login(idp, default)
-    assert error(e) == ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client")
+    assert error_of(e) == ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client")
     with pytest.raises(ClientError) as e:
         idp.admin_initiate_auth(UserPoolId=pool, ClientId=default, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
                                 AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
-    assert error(e)[0] == "InvalidParameterException"
+    assert error_of(e)[0] == "InvalidParameterException"
     assert AWSSRP("alice", PASSWORD, pool, default, client=idp).authenticate_user()["AuthenticationResult"]
     password_only = make_client(idp, pool, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["ClientId"]
     with pytest.raises(ClientError) as e:
         AWSSRP("alice", PASSWORD, pool, password_only, client=idp).authenticate_user()
-    assert error(e) == ("InvalidParameterException", "USER_SRP_AUTH flow not enabled for this client")
+    assert error_of(e) == ("InvalidParameterException", "USER_SRP_AUTH flow not enabled for this client")
 
 
 def test_token_validity_from_client(sb, idp, pool):
@@ -433,13 +431,13 @@ def test_token_validity_from_client(sb, idp, pool):
     sb.advance(301)
     with pytest.raises(ClientError) as e:
         idp.get_user(AccessToken=tokens["AccessToken"])
-    assert error(e) == ("NotAuthorizedException", "Access Token has expired")
+    assert error_of(e) == ("NotAuthorizedException", "Access Token has expired")
     fresh = idp.initiate_auth(ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
     assert idp.get_user(AccessToken=fresh["AuthenticationResult"]["AccessToken"])["Username"] == "alice"
     sb.advance(3600)
     with pytest.raises(ClientError) as e:
         idp.initiate_auth(ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
-    assert error(e) == ("NotAuthorizedException", "Refresh Token has expired")
+    assert error_of(e) == ("NotAuthorizedException", "Refresh Token has expired")
 
 
 # ------------------------------------------------------------------ tokens
@@ -508,13 +506,13 @@ def test_refresh_token_bound_to_client(sb, idp, pool, app):
     refresh = login(idp, app)["RefreshToken"]
     with pytest.raises(ClientError) as e:
         idp.initiate_auth(ClientId=other, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh})
-    assert error(e) == ("NotAuthorizedException", "Invalid Refresh Token")
+    assert error_of(e) == ("NotAuthorizedException", "Invalid Refresh Token")
     ok = idp.initiate_auth(ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh})
     assert "RefreshToken" not in ok["AuthenticationResult"]
     sb.advance(30 * 86400 + 1)
     with pytest.raises(ClientError) as e:
         idp.initiate_auth(ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh})
-    assert error(e) == ("NotAuthorizedException", "Refresh Token has expired")
+    assert error_of(e) == ("NotAuthorizedException", "Refresh Token has expired")
 
 
 def test_revoke_token(sb, idp, app):
@@ -525,10 +523,10 @@ def test_revoke_token(sb, idp, app):
     idp.revoke_token(Token=tokens["RefreshToken"], ClientId=app)
     with pytest.raises(ClientError) as e:
         idp.get_user(AccessToken=tokens["AccessToken"])
-    assert error(e) == ("NotAuthorizedException", "Access Token has been revoked")
+    assert error_of(e) == ("NotAuthorizedException", "Access Token has been revoked")
     with pytest.raises(ClientError) as e:
         idp.initiate_auth(ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
-    assert error(e)[0] == "NotAuthorizedException"
+    assert error_of(e)[0] == "NotAuthorizedException"
     assert idp.get_user(AccessToken=second["AccessToken"])["Username"] == "alice"
 
 
@@ -540,12 +538,12 @@ def test_global_sign_out(sb, idp, pool, app):
     idp.global_sign_out(AccessToken=tokens["AccessToken"])
     with pytest.raises(ClientError) as e:
         idp.get_user(AccessToken=tokens["AccessToken"])
-    assert error(e) == ("NotAuthorizedException", "Access Token has been revoked")
+    assert error_of(e) == ("NotAuthorizedException", "Access Token has been revoked")
     again = login(idp, app)
     idp.admin_user_global_sign_out(UserPoolId=pool, Username="alice")
     with pytest.raises(ClientError) as e:
         idp.initiate_auth(ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": again["RefreshToken"]})
-    assert error(e) == ("NotAuthorizedException", "Refresh Token has been revoked")
+    assert error_of(e) == ("NotAuthorizedException", "Refresh Token has been revoked")
 
 
 def test_forged_and_id_tokens_are_refused(sb, idp, pool, app):
@@ -559,7 +557,7 @@ def test_forged_and_id_tokens_are_refused(sb, idp, pool, app):
     for token in (forged, tokens["IdToken"], "not-a-jwt"):
         with pytest.raises(ClientError) as e:
             idp.get_user(AccessToken=token)
-        assert error(e) == ("NotAuthorizedException", "Invalid Access Token")
+        assert error_of(e) == ("NotAuthorizedException", "Invalid Access Token")
 
 
 def test_delete_user(sb, idp, pool, app):
@@ -569,7 +567,7 @@ def test_delete_user(sb, idp, pool, app):
     idp.delete_user(AccessToken=token)
     with pytest.raises(ClientError) as e:
         idp.admin_get_user(UserPoolId=pool, Username="alice")
-    assert error(e)[0] == "UserNotFoundException"
+    assert error_of(e)[0] == "UserNotFoundException"
 
 
 # ------------------------------------------------------------------ MFA
@@ -589,7 +587,7 @@ def test_totp_mfa(sb, idp, pool, app):
     totp = pyotp.TOTP(secret)
     with pytest.raises(ClientError) as e:
         idp.verify_software_token(AccessToken=token, UserCode="000000" if totp.at(sb.clock.time()) != "000000" else "111111")
-    assert error(e)[0] == "EnableSoftwareTokenMFAException"
+    assert error_of(e)[0] == "EnableSoftwareTokenMFAException"
     assert idp.verify_software_token(AccessToken=token, UserCode=totp.at(sb.clock.time()))["Status"] == "SUCCESS"
     idp.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
     ch = idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
@@ -598,7 +596,7 @@ def test_totp_mfa(sb, idp, pool, app):
     with pytest.raises(ClientError) as e:
         idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"],
                                       ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": wrong})
-    assert error(e)[0] == "CodeMismatchException"
+    assert error_of(e)[0] == "CodeMismatchException"
     done = idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"],
                                          ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": totp.at(sb.clock.time())})
     assert done["AuthenticationResult"]["AccessToken"]
@@ -620,7 +618,7 @@ def test_sms_mfa_needs_verified_phone_and_code_goes_to_phone(sb, idp, pool, app)
     sign_up(sb, idp, app)
     with pytest.raises(ClientError) as e:
         idp.admin_set_user_mfa_preference(UserPoolId=pool, Username="alice", SMSMfaSettings={"Enabled": True})
-    assert error(e)[0] == "InvalidParameterException"
+    assert error_of(e)[0] == "InvalidParameterException"
     idp.admin_update_user_attributes(UserPoolId=pool, Username="alice", UserAttributes=[
         {"Name": "phone_number", "Value": "+15555550123"}, {"Name": "phone_number_verified", "Value": "true"}])
     idp.admin_set_user_mfa_preference(UserPoolId=pool, Username="alice", SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
@@ -630,7 +628,7 @@ def test_sms_mfa_needs_verified_phone_and_code_goes_to_phone(sb, idp, pool, app)
     with pytest.raises(ClientError) as e:
         idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SMS_MFA", Session=ch["Session"],
                                       ChallengeResponses={"USERNAME": "alice", "SMS_MFA_CODE": "abc"})
-    assert error(e)[0] == "CodeMismatchException"
+    assert error_of(e)[0] == "CodeMismatchException"
     ch = idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
     done = idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SMS_MFA", Session=ch["Session"], ChallengeResponses={
         "USERNAME": "alice", "SMS_MFA_CODE": sb.inbox("+15555550123").latest.code})
@@ -650,15 +648,15 @@ def test_custom_attribute_schema(sb, idp):
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=app, Username="alice", Password=PASSWORD,
                     UserAttributes=[{"Name": "email", "Value": "alice@example.com"}, {"Name": "custom:nope", "Value": "x"}])
-    assert error(e) == ("InvalidParameterException",
+    assert error_of(e) == ("InvalidParameterException",
                         "Attributes did not conform to the schema: custom:nope: Attribute does not exist in the schema.")
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=app, Username="alice", Password=PASSWORD,
                     UserAttributes=[{"Name": "email", "Value": "alice@example.com"}, {"Name": "custom:team", "Value": "toolong"}])
-    assert error(e)[0] == "InvalidParameterException"
+    assert error_of(e)[0] == "InvalidParameterException"
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=app, Username="alice", Password=PASSWORD, UserAttributes=[{"Name": "custom:team", "Value": "red"}])
-    assert error(e) == ("InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required")
+    assert error_of(e) == ("InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required")
     idp.sign_up(ClientId=app, Username="alice", Password=PASSWORD, UserAttributes=[
         {"Name": "email", "Value": "alice@example.com"}, {"Name": "custom:team", "Value": "red"}, {"Name": "custom:tenant", "Value": "acme"}])
     idp.confirm_sign_up(ClientId=app, Username="alice", ConfirmationCode=sb.inbox("alice@example.com").latest.code)
@@ -666,7 +664,7 @@ def test_custom_attribute_schema(sb, idp):
     assert claims(token["IdToken"])["custom:team"] == "red"
     with pytest.raises(ClientError) as e:
         idp.update_user_attributes(AccessToken=token["AccessToken"], UserAttributes=[{"Name": "custom:tenant", "Value": "evil"}])
-    assert error(e) == ("InvalidParameterException", "user.custom:tenant: Attribute cannot be updated.")
+    assert error_of(e) == ("InvalidParameterException", "user.custom:tenant: Attribute cannot be updated.")
     idp.update_user_attributes(AccessToken=token["AccessToken"], UserAttributes=[{"Name": "custom:team", "Value": "blue"}])
 
 
@@ -702,7 +700,7 @@ def test_pre_sign_up_trigger_error(sb, idp, pool, app):
     labkit.userpools.attach_trigger(sb, pool, "PreSignUp", pre_sign_up)
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=app, Username="alice", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "alice@example.com"}])
-    assert error(e) == ("UserLambdaValidationException", "PreSignUp failed with error Only example.org addresses may sign up.")
+    assert error_of(e) == ("UserLambdaValidationException", "PreSignUp failed with error Only example.org addresses may sign up.")
 
 
 def test_post_confirmation_and_pre_authentication_triggers(sb, idp, pool, app):
@@ -722,7 +720,7 @@ def test_post_confirmation_and_pre_authentication_triggers(sb, idp, pool, app):
     sign_up(sb, idp, app, name="mallory", email="blocked@example.com")
     with pytest.raises(ClientError) as e:
         login(idp, app, name="mallory")
-    assert error(e) == ("NotAuthorizedException", "PreAuthentication failed with error You are blocked.")
+    assert error_of(e) == ("NotAuthorizedException", "PreAuthentication failed with error You are blocked.")
 
 
 def test_pre_token_generation_trigger(sb, idp, pool, app):
@@ -789,7 +787,7 @@ def test_whole_flow_over_http(served_sb):
     assert idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == "alice"
     with pytest.raises(ClientError) as e:
         login(idp, app, password="Wr0ng-pass")
-    assert error(e) == ("NotAuthorizedException", "Incorrect username or password.")
+    assert error_of(e) == ("NotAuthorizedException", "Incorrect username or password.")
 
 
 def test_admin_disable_user_revokes_tokens(sb, idp, pool, app):
@@ -799,10 +797,10 @@ def test_admin_disable_user_revokes_tokens(sb, idp, pool, app):
     idp.admin_disable_user(UserPoolId=pool, Username="alice")
     with pytest.raises(ClientError) as e:
         idp.get_user(AccessToken=tokens["AccessToken"])
-    assert error(e)[0] == "NotAuthorizedException"
+    assert error_of(e)[0] == "NotAuthorizedException"
     with pytest.raises(ClientError) as e:
         login(idp, app)
-    assert error(e) == ("NotAuthorizedException", "User is disabled.")
+    assert error_of(e) == ("NotAuthorizedException", "User is disabled.")
 
 
 def test_password_attempts_exceeded(sb, idp, app):
@@ -811,15 +809,15 @@ def test_password_attempts_exceeded(sb, idp, app):
     for _ in range(5):
         with pytest.raises(ClientError) as e:
             login(idp, app, password="Wr0ng-pass")
-        assert error(e)[1] == "Incorrect username or password."
+        assert error_of(e)[1] == "Incorrect username or password."
     for lock in (1, 2, 4, 8, 16):  # wait out each lockout, fail again: the next one doubles
         sb.advance(lock + 0.5)
         with pytest.raises(ClientError) as e:
             login(idp, app, password="Wr0ng-pass")
-        assert error(e)[1] == "Incorrect username or password."
+        assert error_of(e)[1] == "Incorrect username or password."
     with pytest.raises(ClientError) as e:  # now locked for 32 s, even with the right password
         login(idp, app)
-    assert error(e) == ("NotAuthorizedException", "Password attempts exceeded")
+    assert error_of(e) == ("NotAuthorizedException", "Password attempts exceeded")
     sb.advance(33)
     assert login(idp, app)["AccessToken"]
 
@@ -846,11 +844,11 @@ def test_access_token_operations_check_expiry_and_revocation(sb, idp, app, opera
     idp.revoke_token(Token=second["RefreshToken"], ClientId=app)
     with pytest.raises(ClientError) as e:
         getattr(idp, operation)(AccessToken=second["AccessToken"], **params)
-    assert error(e) == ("NotAuthorizedException", "Access Token has been revoked")
+    assert error_of(e) == ("NotAuthorizedException", "Access Token has been revoked")
     sb.advance(3601)
     with pytest.raises(ClientError) as e:
         getattr(idp, operation)(AccessToken=tokens["AccessToken"], **params)
-    assert error(e) == ("NotAuthorizedException", "Access Token has expired")
+    assert error_of(e) == ("NotAuthorizedException", "Access Token has expired")
 
 
 def test_mfa_required_pool_asks_for_setup(sb, idp, pool, app):
@@ -881,7 +879,7 @@ def test_email_as_username_with_required_email(sb, idp):
     assert claims(tokens["AccessToken"])["username"] == resp["UserSub"]
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=app, Username="frank@example.com", Password=PASSWORD)
-    assert error(e) == ("UsernameExistsException", "An account with the given email already exists.")
+    assert error_of(e) == ("UsernameExistsException", "An account with the given email already exists.")
 
 
 def test_pool_with_custom_schema_keeps_standard_attributes(idp):

@@ -35,7 +35,10 @@ from moto.cognitoidp.utils import flatten_attrs
 from ..errors import ServiceError
 from ..userpools import attributes as pool_attributes
 from ..userpools import users as pool_users
+from ..userpools.clients import secret_hash_of
+from ..userpools.exceptions import NotAuthorized
 from ..userpools.issuing import validity_seconds
+from ..userpools.signin import CHALLENGES
 from . import pkce
 
 #: "The token issuer endpoint": an authorization code is valid for five minutes, and only once.
@@ -134,8 +137,9 @@ class AuthorizationServer:
 
     # ------------------------------------------------------------------ lookups
     @property
-    def service(self):
-        return self.userpools.service
+    def pools(self):
+        """The user pools' model (:class:`labkit.userpools.models.UserPoolsModel`): users, passwords, tokens."""
+        return self.userpools.service.model
 
     def now(self) -> float:
         return self.sandbox.clock.time()
@@ -304,34 +308,38 @@ class AuthorizationServer:
     def sign_in_with_password(self, pool, client, username: str, password: str):
         """The managed-login form: the user pool's own checks (PreAuthentication, password, user state).
 
-        Returns the user; raises the pool's ServiceError, whose message the page shows.
+        Returns ``(user, step)``: ``step`` is None when the password is enough, else the challenge the user
+        pool starts next (the sign-in registry's, :mod:`labkit.userpools.signin`: new password, MFA...).
+        Raises the pool's ServiceError, whose message the page shows.
         """
-        service = self.service
+        model = self.pools
         user = pool_users.find(pool, username)
         if user is None:
-            raise service.no_such_user(client)
+            raise model.no_such_user(client)
         if not user.enabled:
-            raise ServiceError("NotAuthorizedException", "User is disabled.")
+            raise NotAuthorized("User is disabled.")
         if str(getattr(user.status, "value", user.status)) == "EXTERNAL_PROVIDER":
-            raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
-        service.pre_authentication(pool, client, user, {})
-        service.check_password(pool, user, password)
-        service.user_can_sign_in(pool, user)
-        return user
+            raise NotAuthorized("Incorrect username or password.")
+        model.pre_authentication(pool, client, user)
+        model.check_password(pool, user, password)
+        model.user_can_sign_in(pool, user)
+        challenge = model.signin.next_challenge(pool, client, user)
+        if challenge is None:
+            return user, None
+        return user, challenge.begin(model.signin, pool, client, user, "Authentication")
 
-    def needs_more_than_password(self, pool, user) -> str | None:
-        """A challenge the managed-login pages of the sandbox do not show yet (new password, MFA), or None."""
-        from moto.cognitoidp.models import UserStatus
+    def answer_challenge(self, pool, client, username: str, name: str, session: str | None, value: str) -> dict:
+        """RespondToAuthChallenge on the user's behalf (the user pool checks the answer): the next step."""
+        challenge = CHALLENGES.get(name)
+        key = challenge.answer_key if challenge is not None else f"{name}_CODE"
+        answers = {"USERNAME": username, key: value}
+        if client.generate_secret:
+            answers["SECRET_HASH"] = secret_hash_of(client, username)
+        return self.pools.signin.answer(pool, client, {"ChallengeName": name, "Session": session, "ChallengeResponses": answers})
 
-        from ..userpools import mfa
-
-        if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
-            return "NEW_PASSWORD_REQUIRED"
-        if mfa.pool_allows(pool) and (user.software_token_mfa_enabled or user.sms_mfa_enabled):
-            return "MFA"
-        if pool.mfa_config == "ON":
-            return "MFA_SETUP"
-        return None
+    def still_waiting(self, session: str | None) -> bool:
+        """Whether the user may answer this challenge again (a mistyped code) or must sign in again."""
+        return (session or "") in self.pools.signin.pending
 
     # ------------------------------------------------------------------ /oauth2/token
     def authenticate_client(self, form: dict, authorization: str | None, pool=None):
@@ -414,7 +422,7 @@ class AuthorizationServer:
         if not token:
             raise OAuthError("invalid_request", "refresh_token is required.")
         try:
-            session = self.service.tokens.session_for_refresh(token, client.id)
+            session = self.pools.tokens.session_for_refresh(token, client.id)
         except ServiceError:
             raise OAuthError("invalid_grant") from None
         user = pool.users.get(session.username)
@@ -456,7 +464,7 @@ class AuthorizationServer:
         access token, ``nonce`` and ``at_hash`` in the ID token (OIDC Core §3.1.3.6), and the ID token only
         for the ``openid`` scope."""
         source = "RefreshTokens" if session is not None else "HostedAuth"
-        result = self.service.issue(pool, client, user, source, session=session)
+        result = self.pools.issue(pool, client, user, source, session=session)
         access = jwt.decode(result["AccessToken"], options={"verify_signature": False})
         origin = access.get("origin_jti")
         if session is None and origin:
@@ -481,7 +489,7 @@ class AuthorizationServer:
             out["refresh_token"] = result["RefreshToken"]
         elif result.get("RefreshToken"):
             # The implicit grant returns no refresh token: the one the pool made can never be presented.
-            self.service.tokens.refresh_tokens.pop(result["RefreshToken"], None)
+            self.pools.tokens.refresh_tokens.pop(result["RefreshToken"], None)
         out["expires_in"] = result["ExpiresIn"]
         out["token_type"] = "Bearer"
         return out
@@ -499,7 +507,7 @@ class AuthorizationServer:
         if not access_token:
             raise OAuthError("invalid_request", "Bearer access token is required.", status=400)
         try:
-            claims = self.service.tokens.check_access_token(access_token)
+            claims = self.pools.tokens.check_access_token(access_token)
         except ServiceError:
             raise OAuthError("invalid_token", "Access token is expired, disabled, or deleted, or the user has globally signed out.",
                              status=401) from None
@@ -537,7 +545,7 @@ class AuthorizationServer:
             raise OAuthError("invalid_request", "Token revocation is not enabled for this app client.")
         if token.count(".") == 2:
             raise OAuthError("unsupported_token_type")
-        self.service.tokens.revoke(token, client.id)
+        self.pools.tokens.revoke(token, client.id)
 
     # ------------------------------------------------------------------ /logout
     def logout(self, params: dict, pool=None) -> str:
@@ -554,15 +562,6 @@ class AuthorizationServer:
             self.authorize(params, pool)  # the same checks as a new authorization request
             return ""
         raise OAuthError("invalid_request", "logout_uri or redirect_uri is required.")
-
-
-def secret_hash(client, username: str) -> str:
-    """SECRET_HASH = Base64(HMAC-SHA256(client secret, username + client id)) ("Computing secret hash values"):
-    what the managed-login pages send to the user pool API for an app client with a secret."""
-    import hmac
-
-    digest = hmac.new(client.secret.encode(), (username + client.id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
 
 
 def pool_issuing_scope() -> str:

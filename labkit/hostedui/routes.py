@@ -26,7 +26,8 @@ from ..errors import LabkitError, ServiceError
 from ..wire.request import Response
 from . import pages
 from .broker import FederationFailed
-from .oauth import OAuthError, secret_hash
+from ..userpools.clients import secret_hash_of
+from .oauth import OAuthError
 
 _DOMAIN_HOST = re.compile(r"^(?P<prefix>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.auth\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazoncognito\.com$")
 ENDPOINTS = {"/oauth2/authorize", "/login", "/signup", "/confirm", "/forgotPassword", "/confirmForgotPassword",
@@ -249,11 +250,10 @@ class HostedUIRoutes:
         if form.get("_challenge"):
             return self.challenge_answer(request, where, authz, pool, client, form)
         try:
-            user = self.server.sign_in_with_password(pool, client, username, form.get("password") or "")
+            user, step = self.server.sign_in_with_password(pool, client, username, form.get("password") or "")
         except ServiceError as err:
             return self.login(request, where, error=err.message, username=username)
-        if self.server.needs_more_than_password(pool, user):
-            step = self.component.userpools.service.after_password(pool, client, user)
+        if step is not None:
             return self.next_step(request, where, authz, pool, client, user.username, step)
         return self.finish(where, authz, user)
 
@@ -285,23 +285,15 @@ class HostedUIRoutes:
     def challenge_answer(self, request, where, authz, pool, client, form) -> Response:
         """RespondToAuthChallenge on the user's behalf (the user pool checks the answer)."""
         name, username = form.get("_challenge"), form.get("username") or ""
-        answers = {"USERNAME": username}
-        if name == "NEW_PASSWORD_REQUIRED":
-            answers["NEW_PASSWORD"] = form.get("new_password") or ""
-        else:
-            answers[f"{name}_CODE"] = form.get("code") or ""
-        if client.generate_secret:
-            answers["SECRET_HASH"] = secret_hash(client, username)
-        service = self.component.userpools.service
-        params = {"ChallengeName": name, "Session": form.get("_session"), "ChallengeResponses": answers}
+        fields = self.SHOWN_CHALLENGES.get(name, (None, None, [("code", "Code", "text")]))[2]
+        session = form.get("_session")
         try:
-            step = service.answer(pool, client, params)
+            step = self.server.answer_challenge(pool, client, username, name, session, form.get(fields[0][0]) or "")
         except ServiceError as err:
-            still = form.get("_session") in service.challenges
-            if not still:
+            if not self.server.still_waiting(session):
                 return self.login(request, where, username=username, error=f"{err.message} Sign in again.")
-            return self.next_step(request, where, authz, pool, client, username,
-                                  {"ChallengeName": name, "Session": form.get("_session")}, error=err.message)
+            return self.next_step(request, where, authz, pool, client, username, {"ChallengeName": name, "Session": session},
+                                  error=err.message)
         return self.next_step(request, where, authz, pool, client, username, step)
 
     # ------------------------------------------------------------------ sign-up and forgotten passwords
@@ -309,7 +301,7 @@ class HostedUIRoutes:
         """A user-pool API operation on behalf of the page (with the SECRET_HASH a client with a secret needs)."""
         service = self.component.userpools.service
         if client.generate_secret and params.get("Username"):
-            params["SecretHash"] = secret_hash(client, params["Username"])
+            params["SecretHash"] = secret_hash_of(client, params["Username"])
         params["ClientId"] = client.id
         return service.operations[operation](params, SimpleNamespace(region=pool.region))
 

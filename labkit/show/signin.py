@@ -11,9 +11,6 @@ means, never a traceback.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 
 import ipywidgets as widgets
 
@@ -51,9 +48,10 @@ MEANINGS = {
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
     """SECRET_HASH: Base64(HMAC-SHA256(client secret, username + client id)) -- Cognito developer guide,
-    "Computing secret hash values"."""
-    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    "Computing secret hash values" (the user pool's own function, :func:`labkit.userpools.clients.secret_hash`)."""
+    from ..userpools.clients import secret_hash as compute
+
+    return compute(username, client_id, client_secret)
 
 
 class SignInPanel(static.Snapshot, widgets.VBox):

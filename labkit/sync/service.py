@@ -34,8 +34,8 @@ class CognitoSyncService(Service):
                 raise responses.UnknownOperationException(request)
             request.operation = route.operation
             params = responses.read_params(request, route)
-            caller = self._admit(route.operation, params, request)
-            result = self.operations[route.operation](params, caller)
+            self._admit(route.operation, params, request)
+            result = self.operations[route.operation](params, self.context(request))
         except ServiceError as err:
             return responses.error(err)
         return responses.answer(result)
@@ -65,76 +65,77 @@ class CognitoSyncService(Service):
         return caller.identity_id == identity_id and caller.pool_id in (None, pool_id)
 
     # ------------------------------------------------------------------ operations
+    # Each ``operation(params, ctx)``: the request's parameters (admitted by ``_admit``), the backend's answer.
     @operation("ListDatasets")
-    def list_datasets(self, p, caller):
-        return self.backend.list_datasets(p["IdentityPoolId"], p["IdentityId"], p.get("NextToken"), p.get("MaxResults"))
+    def list_datasets(self, params, ctx):
+        return self.backend.list_datasets(params["IdentityPoolId"], params["IdentityId"], params.get("NextToken"), params.get("MaxResults"))
 
     @operation("DescribeDataset")
-    def describe_dataset(self, p, caller):
-        return self.backend.describe_dataset(p["IdentityPoolId"], p["IdentityId"], p["DatasetName"])
+    def describe_dataset(self, params, ctx):
+        return self.backend.describe_dataset(params["IdentityPoolId"], params["IdentityId"], params["DatasetName"])
 
     @operation("DeleteDataset")
-    def delete_dataset(self, p, caller):
-        return self.backend.delete_dataset(p["IdentityPoolId"], p["IdentityId"], p["DatasetName"])
+    def delete_dataset(self, params, ctx):
+        return self.backend.delete_dataset(params["IdentityPoolId"], params["IdentityId"], params["DatasetName"])
 
     @operation("ListRecords")
-    def list_records(self, p, caller):
+    def list_records(self, params, ctx):
         return self.backend.list_records(
-            p["IdentityPoolId"], p["IdentityId"], p["DatasetName"], p.get("LastSyncCount"), p.get("NextToken"),
-            p.get("MaxResults"), p.get("SyncSessionToken"),
+            params["IdentityPoolId"], params["IdentityId"], params["DatasetName"], params.get("LastSyncCount"), params.get("NextToken"),
+            params.get("MaxResults"), params.get("SyncSessionToken"),
         )
 
     @operation("UpdateRecords")
-    def update_records(self, p, caller):
+    def update_records(self, params, ctx):
         return self.backend.update_records(
-            p["IdentityPoolId"], p["IdentityId"], p["DatasetName"], p.get("SyncSessionToken"),
-            p.get("RecordPatches"), p.get("DeviceId"),
+            params["IdentityPoolId"], params["IdentityId"], params["DatasetName"], params.get("SyncSessionToken"),
+            params.get("RecordPatches"), params.get("DeviceId"),
         )
 
     @operation("DescribeIdentityUsage")
-    def describe_identity_usage(self, p, caller):
-        return self.backend.describe_identity_usage(p["IdentityPoolId"], p["IdentityId"])
+    def describe_identity_usage(self, params, ctx):
+        return self.backend.describe_identity_usage(params["IdentityPoolId"], params["IdentityId"])
 
     @operation("DescribeIdentityPoolUsage")
-    def describe_identity_pool_usage(self, p, caller):
-        return self.backend.describe_identity_pool_usage(p["IdentityPoolId"])
+    def describe_identity_pool_usage(self, params, ctx):
+        return self.backend.describe_identity_pool_usage(params["IdentityPoolId"])
 
     @operation("ListIdentityPoolUsage")
-    def list_identity_pool_usage(self, p, caller):
-        return self.backend.list_identity_pool_usage(self.directory.pool_ids(), p.get("NextToken"), p.get("MaxResults"))
+    def list_identity_pool_usage(self, params, ctx):
+        return self.backend.list_identity_pool_usage(self.directory.pool_ids(), params.get("NextToken"), params.get("MaxResults"))
 
     @operation("GetIdentityPoolConfiguration")
-    def get_identity_pool_configuration(self, p, caller):
-        return self.backend.get_identity_pool_configuration(p["IdentityPoolId"])
+    def get_identity_pool_configuration(self, params, ctx):
+        return self.backend.get_identity_pool_configuration(params["IdentityPoolId"])
 
     @operation("SetIdentityPoolConfiguration")
-    def set_identity_pool_configuration(self, p, caller):
-        return self.backend.set_identity_pool_configuration(p["IdentityPoolId"], p.get("PushSync"), p.get("CognitoStreams"))
+    def set_identity_pool_configuration(self, params, ctx):
+        return self.backend.set_identity_pool_configuration(params["IdentityPoolId"], params.get("PushSync"), params.get("CognitoStreams"))
 
     @operation("RegisterDevice")
-    def register_device(self, p, caller):
-        return self.backend.register_device(p["IdentityPoolId"], p["IdentityId"], p.get("Platform"), p.get("Token"))
+    def register_device(self, params, ctx):
+        return self.backend.register_device(params["IdentityPoolId"], params["IdentityId"], params.get("Platform"), params.get("Token"))
 
     @operation("SubscribeToDataset")
-    def subscribe_to_dataset(self, p, caller):
-        return self.backend.subscribe_to_dataset(p["IdentityPoolId"], p["IdentityId"], p["DatasetName"], p["DeviceId"])
+    def subscribe_to_dataset(self, params, ctx):
+        return self.backend.subscribe_to_dataset(params["IdentityPoolId"], params["IdentityId"], params["DatasetName"], params["DeviceId"])
 
     @operation("UnsubscribeFromDataset")
-    def unsubscribe_from_dataset(self, p, caller):
-        return self.backend.unsubscribe_from_dataset(p["IdentityPoolId"], p["IdentityId"], p["DatasetName"], p["DeviceId"])
+    def unsubscribe_from_dataset(self, params, ctx):
+        return self.backend.unsubscribe_from_dataset(params["IdentityPoolId"], params["IdentityId"], params["DatasetName"], params["DeviceId"])
 
     @operation("GetCognitoEvents")
-    def get_cognito_events(self, p, caller):
-        return self.backend.get_cognito_events(p["IdentityPoolId"])
+    def get_cognito_events(self, params, ctx):
+        return self.backend.get_cognito_events(params["IdentityPoolId"])
 
     @operation("SetCognitoEvents")
-    def set_cognito_events(self, p, caller):
-        return self.backend.set_cognito_events(p["IdentityPoolId"], p.get("Events"))
+    def set_cognito_events(self, params, ctx):
+        return self.backend.set_cognito_events(params["IdentityPoolId"], params.get("Events"))
 
     @operation("BulkPublish")
-    def bulk_publish(self, p, caller):
-        return self.backend.bulk_publish(p["IdentityPoolId"])
+    def bulk_publish(self, params, ctx):
+        return self.backend.bulk_publish(params["IdentityPoolId"])
 
     @operation("GetBulkPublishDetails")
-    def get_bulk_publish_details(self, p, caller):
-        return self.backend.get_bulk_publish_details(p["IdentityPoolId"])
+    def get_bulk_publish_details(self, params, ctx):
+        return self.backend.get_bulk_publish_details(params["IdentityPoolId"])

@@ -11,6 +11,7 @@ Everything else is plain boto3 (``boto3.client("cognito-idp")``).
 from __future__ import annotations
 
 from ..errors import LabkitError
+from .exceptions import ResourceNotFound
 from .routes import WellKnownRoute
 from .service import UserPoolService
 from .triggers import SUPPORTED as TRIGGERS
@@ -38,8 +39,8 @@ class UserPools:
     # -------------------------------------------------------------- pools and keys
     def find_pool(self, pool_id: str):
         try:
-            return self.service.pool(pool_id)
-        except Exception:
+            return self.service.model.pool(pool_id)
+        except ResourceNotFound:
             return None
 
     def _pool(self, pool_id: str):
@@ -87,7 +88,7 @@ class UserPools:
         user = pool.users.get(username)
         if client is None or user is None:
             raise LabkitError(f"No app client {client_id!r} or user {username!r} in pool {pool_id}.")
-        return self.service.issue(pool, client, user, source)
+        return self.service.model.issue(pool, client, user, source)
 
 
 def _lighten_moto_pools() -> None:
