@@ -10,10 +10,10 @@ import json
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 import labkit
 from labkit.iam import explain_last
+from support import error_of
 
 ACCOUNT = "123456789012"
 COGNITO_TRUST = json.dumps({
@@ -70,12 +70,6 @@ def as_user(creds, service, **kw):
     return boto3.client(service, **creds.as_boto3(), **kw)
 
 
-def error(call, *args, **kwargs):
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    return info.value.response
-
-
 @pytest.fixture
 def bucket(sb):
     s3 = boto3.client("s3")
@@ -103,19 +97,19 @@ def test_default_limited_role_is_denied_s3_with_aws_code_and_message(sb, bucket)
     AccessDenied with AWS's wording. Raw moto: no enforcement for unknown keys, so the call succeeds."""
     bucket.put_object(Bucket="photos", Key="cat.jpg", Body=b"meow")
     creds = issue(sb, make_role("Cognito_Auth_Role", DEFAULT_AUTH_POLICY))
-    resp = error(as_user(creds, "s3").get_object, Bucket="photos", Key="cat.jpg")
-    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 403
-    assert resp["Error"]["Code"] == "AccessDenied"
-    assert resp["Error"]["Message"] == (
+    resp = error_of(as_user(creds, "s3").get_object, Bucket="photos", Key="cat.jpg")
+    assert resp.status == 403
+    assert resp.code == "AccessDenied"
+    assert resp.message == (
         f"User: arn:aws:sts::{ACCOUNT}:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials is not authorized "
         'to perform: s3:GetObject on resource: "arn:aws:s3:::photos/cat.jpg" because no identity-based policy '
         "allows the s3:GetObject action"
     )
     # An action on no resource in particular is named alone.
-    assert error(as_user(creds, "s3").list_buckets)["Error"]["Message"].endswith(
+    assert error_of(as_user(creds, "s3").list_buckets).message.endswith(
         "is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action")
     # HeadObject is authorized as s3:GetObject; S3 answers a HEAD with no body, so boto3 shows "403".
-    assert error(as_user(creds, "s3").head_object, Bucket="photos", Key="cat.jpg")["Error"]["Code"] == "403"
+    assert error_of(as_user(creds, "s3").head_object, Bucket="photos", Key="cat.jpg").code == "403"
 
 
 def test_private_prefix_policy_variable_allows_own_prefix_only(sb, bucket):
@@ -128,10 +122,10 @@ def test_private_prefix_policy_variable_allows_own_prefix_only(sb, bucket):
     assert s3.get_object(Bucket="photos", Key=f"private/{me}/note.txt")["Body"].read() == b"mine"
     listed = s3.list_objects_v2(Bucket="photos", Prefix=f"private/{me}/")
     assert [o["Key"] for o in listed["Contents"]] == [f"private/{me}/note.txt"]
-    assert error(s3.put_object, Bucket="photos", Key=f"private/{other}/x.txt", Body=b"x")["Error"]["Code"] == "AccessDenied"
+    assert error_of(s3.put_object, Bucket="photos", Key=f"private/{other}/x.txt", Body=b"x").code == "AccessDenied"
     # Listing without the prefix condition satisfied (s3:prefix missing or another user's) is denied.
-    assert error(s3.list_objects_v2, Bucket="photos")["Error"]["Code"] == "AccessDenied"
-    assert error(s3.list_objects_v2, Bucket="photos", Prefix=f"private/{other}/")["Error"]["Code"] == "AccessDenied"
+    assert error_of(s3.list_objects_v2, Bucket="photos").code == "AccessDenied"
+    assert error_of(s3.list_objects_v2, Bucket="photos", Prefix=f"private/{other}/").code == "AccessDenied"
 
 
 def test_two_identities_cannot_read_each_others_data(sb, bucket, notes):
@@ -146,22 +140,22 @@ def test_two_identities_cannot_read_each_others_data(sb, bucket, notes):
 
     a_s3, a_ddb = as_user(alice, "s3"), as_user(alice, "dynamodb")
     assert a_s3.get_object(Bucket="photos", Key=f"private/{alice_id}/diary.txt")["Body"].read() == alice_id.encode()
-    assert error(a_s3.get_object, Bucket="photos", Key=f"private/{bob_id}/diary.txt")["Error"]["Code"] == "AccessDenied"
+    assert error_of(a_s3.get_object, Bucket="photos", Key=f"private/{bob_id}/diary.txt").code == "AccessDenied"
     own = a_ddb.get_item(TableName="Notes", Key={"owner": {"S": alice_id}, "note": {"S": "1"}})
     assert own["Item"]["text"]["S"] == alice_id
-    resp = error(a_ddb.get_item, TableName="Notes", Key={"owner": {"S": bob_id}, "note": {"S": "1"}})
-    assert resp["Error"]["Code"] == "AccessDeniedException"
-    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 400
+    resp = error_of(a_ddb.get_item, TableName="Notes", Key={"owner": {"S": bob_id}, "note": {"S": "1"}})
+    assert resp.code == "AccessDeniedException"
+    assert resp.status == 400
     q = a_ddb.query(TableName="Notes", KeyConditionExpression="#o = :me",
                     ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":me": {"S": alice_id}})
     assert q["Count"] == 1
-    assert error(a_ddb.query, TableName="Notes", KeyConditionExpression=":u = #o", ExpressionAttributeNames={"#o": "owner"},
-                 ExpressionAttributeValues={":u": {"S": bob_id}})["Error"]["Code"] == "AccessDeniedException"
+    assert error_of(a_ddb.query, TableName="Notes", KeyConditionExpression=":u = #o", ExpressionAttributeNames={"#o": "owner"},
+                 ExpressionAttributeValues={":u": {"S": bob_id}}).code == "AccessDeniedException"
     # Bob cannot write into Alice's partition either.
-    assert error(as_user(bob, "dynamodb").put_item, TableName="Notes",
-                 Item={"owner": {"S": alice_id}, "note": {"S": "2"}})["Error"]["Code"] == "AccessDeniedException"
+    assert error_of(as_user(bob, "dynamodb").put_item, TableName="Notes",
+                 Item={"owner": {"S": alice_id}, "note": {"S": "2"}}).code == "AccessDeniedException"
     # Scan is not in the policy's actions: denied, with the table ARN in AWS's message.
-    msg = error(a_ddb.scan, TableName="Notes")["Error"]["Message"]
+    msg = error_of(a_ddb.scan, TableName="Notes").message
     assert msg.endswith(f"on resource: arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/Notes because no identity-based policy allows the dynamodb:Scan action")
 
 
@@ -173,9 +167,9 @@ def test_explicit_deny_wins_and_says_so(sb, bucket):
     creds = issue(sb, make_role("R", allow_all, no_delete))
     s3 = as_user(creds, "s3")
     s3.put_object(Bucket="photos", Key="k", Body=b"1")
-    resp = error(s3.delete_object, Bucket="photos", Key="k")
-    assert resp["Error"]["Code"] == "AccessDenied"
-    assert resp["Error"]["Message"].endswith('on resource: "arn:aws:s3:::photos/k" with an explicit deny in an identity-based policy')
+    resp = error_of(s3.delete_object, Bucket="photos", Key="k")
+    assert resp.code == "AccessDenied"
+    assert resp.message.endswith('on resource: "arn:aws:s3:::photos/k" with an explicit deny in an identity-based policy')
     text = explain_last(sb)
     assert "NoDelete" in text and "DENIED (explicit)" in text
 
@@ -199,9 +193,9 @@ def test_bucket_policy_can_allow_a_principal_without_identity_permissions(sb, bu
     }))
     r = as_user(issue(sb, reader), "s3")
     assert r.get_object(Bucket="photos", Key="shared/readme.txt")["Body"].read() == b"hello"
-    resp = error(r.get_object, Bucket="photos", Key="secret/x.txt")
-    assert resp["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")
-    assert error(as_user(issue(sb, outsider), "s3").get_object, Bucket="photos", Key="shared/readme.txt")["Error"]["Code"] == "AccessDenied"
+    resp = error_of(r.get_object, Bucket="photos", Key="secret/x.txt")
+    assert resp.message.endswith("with an explicit deny in a resource-based policy")
+    assert error_of(as_user(issue(sb, outsider), "s3").get_object, Bucket="photos", Key="shared/readme.txt").code == "AccessDenied"
 
 
 def test_session_policy_narrows_the_role(sb, bucket):
@@ -211,7 +205,7 @@ def test_session_policy_narrows_the_role(sb, bucket):
     bucket.put_object(Bucket="photos", Key="k", Body=b"1")
     s3 = as_user(issue(sb, make_role("R", allow_all), session_policies=[only_get]), "s3")
     assert s3.get_object(Bucket="photos", Key="k")["Body"].read() == b"1"
-    msg = error(s3.put_object, Bucket="photos", Key="k", Body=b"2")["Error"]["Message"]
+    msg = error_of(s3.put_object, Bucket="photos", Key="k", Body=b"2").message
     assert msg.endswith("because no session policy allows the s3:PutObject action")
 
 
@@ -221,7 +215,7 @@ def test_policy_changes_apply_to_existing_sessions(sb, bucket):
     bucket.put_object(Bucket="photos", Key="k", Body=b"1")
     role = make_role("R", DEFAULT_AUTH_POLICY)
     s3 = as_user(issue(sb, role), "s3")
-    assert error(s3.get_object, Bucket="photos", Key="k")["Error"]["Code"] == "AccessDenied"
+    assert error_of(s3.get_object, Bucket="photos", Key="k").code == "AccessDenied"
     iam = boto3.client("iam")
     arn = iam.create_policy(PolicyName="ReadPhotos", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*"}]}))["Policy"]["Arn"]
@@ -241,7 +235,7 @@ def test_put_object_acl_condition_key(sb, bucket):
     s3 = as_user(issue(sb, make_role("R", policy)), "s3")
     s3.put_object(Bucket="photos", Key="k", Body=b"1", ACL="private")
     s3.put_object_acl(Bucket="photos", Key="k", ACL="private")
-    assert error(s3.put_object_acl, Bucket="photos", Key="k", ACL="public-read")["Error"]["Code"] == "AccessDenied"
+    assert error_of(s3.put_object_acl, Bucket="photos", Key="k", ACL="public-read").code == "AccessDenied"
 
 
 # ---------------------------------------------------------------------------------------------- credentials
@@ -254,23 +248,23 @@ def test_expired_credentials_get_each_services_expired_error(sb, bucket, notes):
     creds = issue(sb, make_role("R", allow_all), duration=900)
     as_user(creds, "dynamodb").describe_table(TableName="Notes")
     sb.advance(901)
-    resp = error(as_user(creds, "s3").list_objects_v2, Bucket="photos")
-    assert (resp["Error"]["Code"], resp["Error"]["Message"], resp["ResponseMetadata"]["HTTPStatusCode"]) == (
+    resp = error_of(as_user(creds, "s3").list_objects_v2, Bucket="photos")
+    assert (resp.code, resp.message, resp.status) == (
         "ExpiredToken", "The provided token has expired.", 400)
-    resp = error(as_user(creds, "dynamodb").describe_table, TableName="Notes")
-    assert (resp["Error"]["Code"], resp["Error"]["Message"]) == ("ExpiredTokenException", "The security token included in the request is expired")
-    assert error(as_user(creds, "sts").get_caller_identity)["Error"]["Code"] == "ExpiredToken"
+    resp = error_of(as_user(creds, "dynamodb").describe_table, TableName="Notes")
+    assert (resp.code, resp.message) == ("ExpiredTokenException", "The security token included in the request is expired")
+    assert error_of(as_user(creds, "sts").get_caller_identity).code == "ExpiredToken"
 
 
 def test_unknown_key_and_wrong_session_token(sb, bucket):
     """An ASIA key nobody issued: S3 ``InvalidAccessKeyId``, DynamoDB ``UnrecognizedClientException``;
     the right key with another session token: S3 ``InvalidToken``. Raw moto accepts any key."""
     fake = {"aws_access_key_id": "ASIAFAKEFAKEFAKEFAKE", "aws_secret_access_key": "x" * 40, "aws_session_token": "tok"}
-    assert error(boto3.client("s3", **fake).list_objects_v2, Bucket="photos")["Error"]["Code"] == "InvalidAccessKeyId"
-    assert error(boto3.client("dynamodb", **fake).list_tables)["Error"]["Code"] == "UnrecognizedClientException"
+    assert error_of(boto3.client("s3", **fake).list_objects_v2, Bucket="photos").code == "InvalidAccessKeyId"
+    assert error_of(boto3.client("dynamodb", **fake).list_tables).code == "UnrecognizedClientException"
     creds = issue(sb, make_role("R", DEFAULT_AUTH_POLICY))
     wrong = dict(creds.as_boto3(), aws_session_token="IQoJb3JpZ2luX2VjEnot-the-token")
-    assert error(boto3.client("s3", **wrong).list_objects_v2, Bucket="photos")["Error"]["Code"] == "InvalidToken"
+    assert error_of(boto3.client("s3", **wrong).list_objects_v2, Bucket="photos").code == "InvalidToken"
 
 
 def test_admin_key_and_unsigned_public_operations_are_unrestricted(sb, bucket):
@@ -312,9 +306,9 @@ def test_dynamodb_table_scoped_allow_and_wrong_region(sb, notes):
         {"Effect": "Allow", "Action": "dynamodb:*", "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/Notes"}]}
     creds = issue(sb, make_role("R", policy))
     assert as_user(creds, "dynamodb").describe_table(TableName="Notes")["Table"]["TableName"] == "Notes"
-    resp = error(as_user(creds, "dynamodb", region_name="us-west-2").describe_table, TableName="Notes")
-    assert resp["Error"]["Code"] == "AccessDeniedException"
-    assert f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/Notes" in resp["Error"]["Message"]
+    resp = error_of(as_user(creds, "dynamodb", region_name="us-west-2").describe_table, TableName="Notes")
+    assert resp.code == "AccessDeniedException"
+    assert f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/Notes" in resp.message
 
 
 def test_lambda_and_cognito_sync_denials_use_their_own_codes(sb):
@@ -322,11 +316,11 @@ def test_lambda_and_cognito_sync_denials_use_their_own_codes(sb):
     ``NotAuthorizedException`` (its model's only authorization error). Raw moto: SignatureDoesNotMatch
     for Lambda under access control, and Cognito Sync is a 404."""
     creds = issue(sb, make_role("R", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}))
-    resp = error(as_user(creds, "lambda").invoke, FunctionName="resize")
-    assert (resp["Error"]["Code"], resp["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDeniedException", 403)
-    assert f"lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:{ACCOUNT}:function:resize" in resp["Error"]["Message"]
-    resp = error(as_user(creds, "cognito-sync").list_records, IdentityPoolId="us-east-1:pool", IdentityId="us-east-1:me", DatasetName="prefs")
-    assert (resp["Error"]["Code"], resp["ResponseMetadata"]["HTTPStatusCode"]) == ("NotAuthorizedException", 403)
+    resp = error_of(as_user(creds, "lambda").invoke, FunctionName="resize")
+    assert (resp.code, resp.status) == ("AccessDeniedException", 403)
+    assert f"lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:{ACCOUNT}:function:resize" in resp.message
+    resp = error_of(as_user(creds, "cognito-sync").list_records, IdentityPoolId="us-east-1:pool", IdentityId="us-east-1:me", DatasetName="prefs")
+    assert (resp.code, resp.status) == ("NotAuthorizedException", 403)
     record = sb.components["iam"].last(denied=True)
     assert record.action == "cognito-sync:ListRecords"
     assert record.resource == f"arn:aws:cognito-sync:us-east-1:{ACCOUNT}:identitypool/us-east-1:pool/identity/us-east-1:me/dataset/prefs"
@@ -341,9 +335,9 @@ def test_denial_over_http_transport(served_sb):
     admin.put_object(Bucket="photos", Key="a.txt", Body=b"1")
     creds = issue(served_sb, make_role("R", DEFAULT_AUTH_POLICY))
     s3 = boto3.client("s3", endpoint_url=served_sb.endpoint_url, config=botocore.config.Config(s3={"addressing_style": "path"}), **creds.as_boto3())
-    resp = error(s3.get_object, Bucket="photos", Key="a.txt")
-    assert resp["Error"]["Code"] == "AccessDenied"
-    assert '"arn:aws:s3:::photos/a.txt"' in resp["Error"]["Message"]
+    resp = error_of(s3.get_object, Bucket="photos", Key="a.txt")
+    assert resp.code == "AccessDenied"
+    assert '"arn:aws:s3:::photos/a.txt"' in resp.message
 
 
 # ---------------------------------------------------------------------------------------------- explanations
@@ -355,7 +349,7 @@ def test_explain_last_names_the_failed_condition_and_variable_values(sb, bucket)
     misspelt = json.loads(json.dumps(PRIVATE_PREFIX_POLICY).replace("amazonaws.com:sub}", "amazonaws.com:sup}"))
     me = "us-east-1:aaaa"
     s3 = as_user(issue(sb, make_role("R", misspelt), sub=me), "s3")
-    assert error(s3.list_objects_v2, Bucket="photos", Prefix=f"private/{me}/")["Error"]["Code"] == "AccessDenied"
+    assert error_of(s3.list_objects_v2, Bucket="photos", Prefix=f"private/{me}/").code == "AccessDenied"
     text = explain_last(sb)
     assert "ListOwnPrefix" in text and "s3:prefix" in text
     assert "${cognito-identity.amazonaws.com:sup} has no value" in text
@@ -372,15 +366,15 @@ def test_missing_key_is_403_without_list_bucket_and_404_with_it(sb, bucket):
     only_get = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*"}]}
     s3 = as_user(issue(sb, make_role("R", only_get), sub=me), "s3")
-    resp = error(s3.get_object, Bucket="photos", Key="nope.txt")
-    assert (resp["Error"]["Code"], resp["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
-    assert error(s3.head_object, Bucket="photos", Key="nope.txt")["Error"]["Code"] == "403"
+    resp = error_of(s3.get_object, Bucket="photos", Key="nope.txt")
+    assert (resp.code, resp.status) == ("AccessDenied", 403)
+    assert error_of(s3.head_object, Bucket="photos", Key="nope.txt").code == "403"
     record = sb.components["iam"].last(denied=True)
     assert record.action == "s3:ListBucket" and "NoSuchKey" in record.explain()
     with_list = {"Version": "2012-10-17", "Statement": only_get["Statement"] + [
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::photos"}]}
     s3 = as_user(issue(sb, make_role("Lister", with_list), sub=me), "s3")
-    assert error(s3.get_object, Bucket="photos", Key="nope.txt")["Error"]["Code"] == "NoSuchKey"
+    assert error_of(s3.get_object, Bucket="photos", Key="nope.txt").code == "NoSuchKey"
 
 
 def test_sessions_from_sts_assume_role_are_limited_too(sb, bucket):
@@ -392,9 +386,9 @@ def test_sessions_from_sts_assume_role_are_limited_too(sb, bucket):
     iam.put_role_policy(RoleName="Limited", PolicyName="p", PolicyDocument=json.dumps(DEFAULT_AUTH_POLICY))
     c = boto3.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="alice")["Credentials"]
     s3 = boto3.client("s3", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
-    resp = error(s3.list_objects_v2, Bucket="photos")
-    assert resp["Error"]["Code"] == "AccessDenied"
-    assert f"assumed-role/Limited/alice is not authorized to perform: s3:ListBucket" in resp["Error"]["Message"]
+    resp = error_of(s3.list_objects_v2, Bucket="photos")
+    assert resp.code == "AccessDenied"
+    assert f"assumed-role/Limited/alice is not authorized to perform: s3:ListBucket" in resp.message
 
 
 def test_end_to_end_identity_pool_credentials(sb, bucket, notes):
@@ -423,7 +417,7 @@ def test_end_to_end_identity_pool_credentials(sb, bucket, notes):
 
     alice_id, alice = sign_in("alice")
     bob_id, bob = sign_in("bob")
-    assert error(alice.client("s3").put_object, Bucket="photos", Key=f"private/{alice_id}/a", Body=b"1")["Error"]["Code"] == "AccessDenied"
+    assert error_of(alice.client("s3").put_object, Bucket="photos", Key=f"private/{alice_id}/a", Body=b"1").code == "AccessDenied"
 
     role_name = ids["AuthenticatedRoleArn"].rsplit("/", 1)[1]
     iam = boto3.client("iam")
@@ -431,9 +425,9 @@ def test_end_to_end_identity_pool_credentials(sb, bucket, notes):
     iam.put_role_policy(RoleName=role_name, PolicyName="own-partition", PolicyDocument=json.dumps(LEADING_KEYS_POLICY))
     alice.client("s3").put_object(Bucket="photos", Key=f"private/{alice_id}/a", Body=b"alice")
     alice.client("dynamodb").put_item(TableName="Notes", Item={"owner": {"S": alice_id}, "note": {"S": "1"}})
-    assert error(bob.client("s3").get_object, Bucket="photos", Key=f"private/{alice_id}/a")["Error"]["Code"] == "AccessDenied"
-    assert error(bob.client("dynamodb").get_item, TableName="Notes",
-                 Key={"owner": {"S": alice_id}, "note": {"S": "1"}})["Error"]["Code"] == "AccessDeniedException"
+    assert error_of(bob.client("s3").get_object, Bucket="photos", Key=f"private/{alice_id}/a").code == "AccessDenied"
+    assert error_of(bob.client("dynamodb").get_item, TableName="Notes",
+                 Key={"owner": {"S": alice_id}, "note": {"S": "1"}}).code == "AccessDeniedException"
     assert bob.client("dynamodb").get_item(TableName="Notes", Key={"owner": {"S": bob_id}, "note": {"S": "1"}}).get("Item") is None
 
 
@@ -442,14 +436,14 @@ def test_iam_and_sts_denials_are_query_protocol_access_denied(sb):
     as IAM does; a user pool admin API gives ``AccessDeniedException``. Raw moto: allowed."""
     role = make_role("Auth", DEFAULT_AUTH_POLICY)
     creds = issue(sb, role)
-    resp = error(as_user(creds, "iam").put_role_policy, RoleName="Auth", PolicyName="x", PolicyDocument=json.dumps(DEFAULT_AUTH_POLICY))
-    assert (resp["Error"]["Code"], resp["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
-    assert resp["Error"]["Message"] == (
+    resp = error_of(as_user(creds, "iam").put_role_policy, RoleName="Auth", PolicyName="x", PolicyDocument=json.dumps(DEFAULT_AUTH_POLICY))
+    assert (resp.code, resp.status) == ("AccessDenied", 403)
+    assert resp.message == (
         f"User: arn:aws:sts::{ACCOUNT}:assumed-role/Auth/CognitoIdentityCredentials is not authorized to perform: "
         "iam:PutRolePolicy on resource: role Auth because no identity-based policy allows the iam:PutRolePolicy action")
-    resp = error(as_user(creds, "cognito-idp").list_users, UserPoolId="us-east-1_abcdefghi")
-    assert (resp["Error"]["Code"], resp["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDeniedException", 400)
-    assert "cognito-idp:ListUsers on resource: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abcdefghi" in resp["Error"]["Message"]
+    resp = error_of(as_user(creds, "cognito-idp").list_users, UserPoolId="us-east-1_abcdefghi")
+    assert (resp.code, resp.status) == ("AccessDeniedException", 400)
+    assert "cognito-idp:ListUsers on resource: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abcdefghi" in resp.message
 
 
 def test_presigned_url_carries_the_signers_permissions(served_sb):
@@ -487,11 +481,11 @@ def test_iam_user_access_keys_are_limited_by_user_and_group_policies(sb, bucket)
     bucket.put_object(Bucket="photos", Key="home/backend/a.txt", Body=b"ok")
     bucket.put_object(Bucket="photos", Key="home/other/a.txt", Body=b"no")
     assert s3.get_object(Bucket="photos", Key="home/backend/a.txt")["Body"].read() == b"ok"
-    resp = error(s3.get_object, Bucket="photos", Key="home/other/a.txt")
-    assert resp["Error"]["Message"].startswith(f"User: arn:aws:iam::{ACCOUNT}:user/backend is not authorized to perform: s3:GetObject")
+    resp = error_of(s3.get_object, Bucket="photos", Key="home/other/a.txt")
+    assert resp.message.startswith(f"User: arn:aws:iam::{ACCOUNT}:user/backend is not authorized to perform: s3:GetObject")
     assert "read (inline) via group readers" in sb.components["iam"].last(denied=True).policies
     iam.update_access_key(UserName="backend", AccessKeyId=key["AccessKeyId"], Status="Inactive")
-    assert error(s3.get_object, Bucket="photos", Key="home/backend/a.txt")["Error"]["Code"] == "InvalidAccessKeyId"
+    assert error_of(s3.get_object, Bucket="photos", Key="home/backend/a.txt").code == "InvalidAccessKeyId"
 
 
 def test_role_chaining_needs_identity_allow_and_trust_with_sts_keys(sb, bucket):
@@ -504,8 +498,8 @@ def test_role_chaining_needs_identity_allow_and_trust_with_sts_keys(sb, bucket):
     may_assume = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": target["Arn"]}]}
     sts_limited = as_user(issue(sb, make_role("Limited", DEFAULT_AUTH_POLICY)), "sts")
     sts_chainer = as_user(issue(sb, make_role("Chainer", may_assume)), "sts")
-    assert error(sts_limited.assume_role, RoleArn=target["Arn"], RoleSessionName="s1", ExternalId="lab-5")["Error"]["Code"] == "AccessDenied"
-    assert error(sts_chainer.assume_role, RoleArn=target["Arn"], RoleSessionName="s1", ExternalId="wrong")["Error"]["Code"] == "AccessDenied"
+    assert error_of(sts_limited.assume_role, RoleArn=target["Arn"], RoleSessionName="s1", ExternalId="lab-5").code == "AccessDenied"
+    assert error_of(sts_chainer.assume_role, RoleArn=target["Arn"], RoleSessionName="s1", ExternalId="wrong").code == "AccessDenied"
     creds = sts_chainer.assume_role(RoleArn=target["Arn"], RoleSessionName="s1", ExternalId="lab-5")["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA")
 
@@ -515,11 +509,29 @@ def test_identity_policy_with_a_principal_is_malformed(sb):
     principal."), as AWS does. Raw moto stores it, and then nothing the role does can be evaluated."""
     make_role("R")
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}
-    resp = error(boto3.client("iam").put_role_policy, RoleName="R", PolicyName="p", PolicyDocument=json.dumps(doc))
-    assert (resp["Error"]["Code"], resp["Error"]["Message"], resp["ResponseMetadata"]["HTTPStatusCode"]) == (
+    resp = error_of(boto3.client("iam").put_role_policy, RoleName="R", PolicyName="p", PolicyDocument=json.dumps(doc))
+    assert (resp.code, resp.message, resp.status) == (
         "MalformedPolicyDocument", "Policy document should not specify a principal.", 400)
-    assert error(boto3.client("iam").create_policy, PolicyName="p", PolicyDocument=json.dumps(doc))["Error"]["Code"] == "MalformedPolicyDocument"
+    assert error_of(boto3.client("iam").create_policy, PolicyName="p", PolicyDocument=json.dumps(doc)).code == "MalformedPolicyDocument"
     # A valid document still goes through to IAM (moto) and is stored.
     del doc["Statement"][0]["Principal"]
     boto3.client("iam").put_role_policy(RoleName="R", PolicyName="p", PolicyDocument=json.dumps(doc))
     assert boto3.client("iam").get_role_policy(RoleName="R", PolicyName="p")["PolicyDocument"]["Statement"][0]["Action"] == "s3:GetObject"
+
+
+def test_role_and_role_policies_read_iams_state_now(sb):
+    """labkit.iam.role / role_policies: the one place STS, web identity and the guard find a role and its
+    permissions. A role ARN must be the role's own (path included) unless looked up by name."""
+    iam = boto3.client("iam")
+    made = iam.create_role(RoleName="Reader", Path="/app/", AssumeRolePolicyDocument=COGNITO_TRUST)["Role"]
+    iam.put_role_policy(RoleName="Reader", PolicyName="inline", PolicyDocument=json.dumps(DEFAULT_AUTH_POLICY))
+    arn = iam.create_policy(PolicyName="managed", PolicyDocument=json.dumps(PRIVATE_PREFIX_POLICY))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="Reader", PolicyArn=arn)
+    role = labkit.iam.role(sb, made["Arn"])
+    assert role is not None and role.name == "Reader"
+    assert labkit.iam.role(sb, f"arn:aws:iam::{ACCOUNT}:role/Reader") is None
+    assert labkit.iam.role(sb, f"arn:aws:iam::{ACCOUNT}:role/Reader", by_name=True) is role
+    assert labkit.iam.role(sb, f"arn:aws:iam::{ACCOUNT}:role/app/Nobody") is None
+    assert [json.loads(t) for t in labkit.iam.role_policies(sb, role)] == [DEFAULT_AUTH_POLICY, PRIVATE_PREFIX_POLICY]
+    iam.delete_role_policy(RoleName="Reader", PolicyName="inline")
+    assert [json.loads(t) for t in labkit.iam.role_policies(sb, role)] == [PRIVATE_PREFIX_POLICY]

@@ -149,3 +149,25 @@ def test_public_operations_are_never_authorized(caught):
     assert caught("cognito-identity", "get_credentials_for_identity", IdentityId="us-east-1:i").public
     assert caught("sts", "assume_role_with_web_identity", RoleArn="arn:aws:iam::1:role/R", RoleSessionName="session", WebIdentityToken="t").public
     assert not caught("cognito-identity", "list_identity_pools", MaxResults=5).public
+
+
+def test_one_rest_router_names_sync_and_lambda_operations_for_guard_and_service():
+    """The IAM guard and Cognito Sync's own wire read the operation from the same table (labkit.wire.rest):
+    for every Cognito Sync operation, a path made from its template routes to it in both, with its labels."""
+    import re
+
+    from labkit.sync import responses
+    from labkit.wire import rest
+    from labkit.wire.request import Request
+
+    for route in rest.routes("cognito-sync"):
+        path = re.sub(r"\{[^}]+\}", "us-east-1%3Aa", route.template)
+        request = Request(route.method, "https://cognito-sync.us-east-1.amazonaws.com" + path, {}, b"",
+                          service="cognito-sync", path=path)
+        name, params = actions.rest_operation(request)
+        assert name == route.operation == responses.match(request).operation
+        assert set(params) == set(route.pattern.groupindex) and all(v == "us-east-1:a" for v in params.values())
+    found, params = rest.match("lambda", "POST", "/2015-03-31/functions/resize/invocations")
+    assert (found.operation, params) == ("Invoke", {"FunctionName": "resize"})
+    assert rest.match("lambda", "GET", "/2015-03-31/functions/")[0].operation == "ListFunctions"
+    assert rest.match("lambda", "PATCH", "/nowhere") is None

@@ -1,4 +1,5 @@
-"""Cognito Sync on the wire: a rest-json service routed by the ``requestUri`` templates of botocore's model.
+"""Cognito Sync on the wire: a rest-json service routed by the ``requestUri`` templates of botocore's model
+(the one REST router, :mod:`labkit.wire.rest`, which the IAM guard uses too).
 
 Knows HTTP (method, path, query string, headers, JSON body) and nothing of what a sync count means: it
 turns a request into ``(operation, params)``, lets ``service.py`` answer, and writes the JSON result or
@@ -7,50 +8,28 @@ AWS's JSON error (``x-amzn-ErrorType``) with the status the model gives that err
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ..errors import ServiceError
-from ..wire import protocols
+from ..wire import protocols, rest
 from ..wire.request import Request, Response
 
 SIGNING_NAME = "cognito-sync"
 CONTENT_TYPE = "application/json"
 
 
-@dataclass(frozen=True)
-class Route:
-    operation: str
-    method: str
-    pattern: re.Pattern
-    model: object  # botocore OperationModel
+Route = rest.Route  # one operation's method, path template and model (labkit.wire.rest)
 
 
-@functools.lru_cache(maxsize=1)
 def routes() -> tuple[Route, ...]:
-    """One route per operation, from botocore's ``cognito-sync`` 2014-06-30 model."""
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model(SIGNING_NAME)
-    out = []
-    for name in model.operation_names:
-        op = model.operation_model(name)
-        path = op.http["requestUri"].split("?", 1)[0]
-        regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "/?$"
-        out.append(Route(name, op.http["method"], re.compile(regex), op))
-    # Literal segments before labels: /identitypools/{Id}/events must not be read as another template.
-    return tuple(sorted(out, key=lambda r: -r.pattern.pattern.count("/")))
+    """One route per operation, from botocore's ``cognito-sync`` 2014-06-30 model (:mod:`labkit.wire.rest`)."""
+    return rest.routes(SIGNING_NAME)
 
 
 def match(request: Request) -> Route | None:
-    path = request.path or "/"
-    for route in routes():
-        if route.method == request.method and route.pattern.match(path):
-            return route
-    return None
+    found = rest.match(SIGNING_NAME, request.method, request.path or "/", request.query)
+    return found[0] if found else None
 
 
 def name_operation(request: Request) -> None:
