@@ -3,6 +3,16 @@
 The file is ``~/.cognito-lab/progress.json``, or the path in the environment variable
 ``COGNITO_LAB_PROGRESS``. It is never required: if it cannot be read or written (a read-only home, a
 sandboxed CI), progress is kept in memory for this kernel and nothing is said.
+
+Its shape (version 1)::
+
+    {"version": 1,
+     "exercises": {"02.1": {"passed": true, "attempts": 3}},
+     "times": {"02.1": {"first": "2026-12-01T22:40:03Z", "last": "...", "passed": "..."}}}
+
+``times`` (UTC, ISO 8601, wall-clock: not the sandbox's clock) says when an exercise was first and last
+checked and first passed; an instructor's ``python -m labkit.classroom progress`` reads it. Files written
+before ``times`` existed simply have none.
 """
 
 from __future__ import annotations
@@ -10,10 +20,12 @@ from __future__ import annotations
 import html
 import json
 import os
+import time
 from pathlib import Path
 
 ENV_VAR = "COGNITO_LAB_PROGRESS"
 _memory: dict[str, dict] = {}  # used when the file cannot be written
+_memory_times: dict[str, dict] = {}
 
 
 def path() -> Path:
@@ -36,6 +48,23 @@ def load() -> dict[str, dict]:
     return merged
 
 
+def load_times() -> dict[str, dict]:
+    """``{exercise id: {"first": iso, "last": iso, "passed": iso}}`` (each key only once it happened)."""
+    try:
+        data = json.loads(path().read_text())
+        found = data.get("times", {}) if isinstance(data, dict) else {}
+        found = {k: dict(v) for k, v in found.items() if isinstance(v, dict)}
+    except (OSError, ValueError, AttributeError):
+        found = {}
+    for key, value in _memory_times.items():
+        found[key] = {**value, **found.get(key, {}), "last": max(value.get("last", ""), found.get(key, {}).get("last", ""))}
+    return found
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def _merge(a: dict | None, b: dict) -> dict:
     if not a:
         return dict(b)
@@ -47,9 +76,13 @@ def record(exercise_id: str, passed: bool) -> None:
     entry = load().get(exercise_id, {"passed": False, "attempts": 0})
     entry = {"passed": bool(entry.get("passed")) or passed, "attempts": int(entry.get("attempts", 0)) + 1}
     _memory[exercise_id] = entry
+    now = _now()
+    when = load_times().get(exercise_id, {})
+    when = {"first": when.get("first", now), "last": now, **({"passed": when.get("passed", now)} if entry["passed"] else {})}
+    _memory_times[exercise_id] = when
     try:
         target = path()
-        data = {"version": 1, "exercises": {**load(), exercise_id: entry}}
+        data = {"version": 1, "exercises": {**load(), exercise_id: entry}, "times": {**load_times(), exercise_id: when}}
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
