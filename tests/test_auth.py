@@ -307,3 +307,18 @@ def test_a_changed_body_does_not_match_its_signed_hash(served_sb):
     S3SigV4Auth(creds, "s3", "us-east-1").add_auth(req)
     r = requests.put(req.url, data=b"replaced", headers=dict(req.headers.items()), timeout=10)
     assert r.status_code == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in r.content
+
+
+def test_decision_explorer_shows_authentication_failures(sb):
+    """The decision explorer lists a refused signature beside IAM decisions, with the service's error."""
+    import labkit.show
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="photos")
+    wrong = boto3.client("s3", aws_access_key_id=sb.admin_credentials["AccessKeyId"], aws_secret_access_key="not-the-secret")
+    error_of(wrong.list_objects_v2, Bucket="photos")
+    explorer = labkit.show.decision(sb)
+    assert "REFUSED (SignatureDoesNotMatch)" in explorer.chooser.options[0][0]
+    html = explorer.snapshot_html()
+    assert "REFUSED: the request failed authentication" in html and "403 SignatureDoesNotMatch" in html
+    assert "another secret key" in explorer.snapshot_text()
