@@ -322,3 +322,16 @@ def test_decision_explorer_shows_authentication_failures(sb):
     html = explorer.snapshot_html()
     assert "REFUSED: the request failed authentication" in html and "403 SignatureDoesNotMatch" in html
     assert "another secret key" in explorer.snapshot_text()
+
+
+def test_sigv2_header_signed_requests_are_verified(tsb, aws):
+    """S3's legacy ``Authorization: AWS key:signature`` (``signature_version="s3"``), recomputed with
+    botocore's HmacV1Auth: the right secret works, a wrong one is ``SignatureDoesNotMatch``."""
+    v2 = Config(signature_version="s3", s3={"addressing_style": "path"})
+    s3 = aws("s3", config=v2)
+    s3.create_bucket(Bucket="photos")
+    s3.put_object(Bucket="photos", Key="a b.txt", Body=b"v2", ContentType="text/plain")
+    assert s3.get_object(Bucket="photos", Key="a b.txt")["Body"].read() == b"v2"
+    wrong = aws("s3", config=v2, **admin_with(tsb, aws_secret_access_key="not-the-secret"))
+    err = error_of(wrong.get_object, Bucket="photos", Key="a b.txt")
+    assert (err.code, err.status) == ("SignatureDoesNotMatch", 403)
