@@ -335,3 +335,25 @@ def test_sigv2_header_signed_requests_are_verified(tsb, aws):
     wrong = aws("s3", config=v2, **admin_with(tsb, aws_secret_access_key="not-the-secret"))
     err = error_of(wrong.get_object, Bucket="photos", Key="a b.txt")
     assert (err.code, err.status) == ("SignatureDoesNotMatch", 403)
+
+
+def test_iam_users_access_keys_are_known_and_inactive_ones_refused(tsb, aws):
+    iam = aws("iam")
+    iam.create_user(UserName="builder")
+    key = iam.create_access_key(UserName="builder")["AccessKey"]
+    mine = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+    assert aws("sts", **mine).get_caller_identity()["Arn"].endswith(":user/builder")
+    assert error_of(aws("sts", **dict(mine, aws_secret_access_key="x" * 40)).get_caller_identity).code == "SignatureDoesNotMatch"
+    iam.update_access_key(UserName="builder", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    assert error_of(aws("sts", **mine).get_caller_identity) == ("InvalidClientTokenId", INVALID_TOKEN)
+
+
+def test_credential_scope_must_match_the_endpoint(sb):
+    """Signed for eu-west-1 but sent to us-east-1's endpoint: ``InvalidSignatureException`` "Credential
+    should be scoped to a valid region"; for another service: "...scoped to correct service"."""
+    other_region = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+    err = error_of(other_region.list_tables)
+    assert err.code == "InvalidSignatureException" and err.message.startswith("Credential should be scoped to a valid region")
+    other_service = boto3.client("dynamodb", endpoint_url="https://cognito-idp.us-east-1.amazonaws.com")
+    err = error_of(other_service.list_tables)
+    assert err.code == "InvalidSignatureException" and "correct service: 'cognito-idp'" in err.message
