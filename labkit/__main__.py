@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def how_to_call(sb) -> str:
     """What ``serve`` prints: the endpoint, the credentials, and an AWS CLI line to try."""
-    creds = sb.credentials
+    creds = sb.admin_credentials  # the one documented key pair; every request is verified (labkit.auth)
     return "\n".join(
         [
             f"labkit sandbox serving at {sb.endpoint_url}",
@@ -45,9 +45,10 @@ def how_to_call(sb) -> str:
             f"  account  {sb.account_id}",
             f"  seed     {sb.seed}",
             "",
-            "Sign requests with these sandbox credentials (not real AWS keys):",
-            f"  export AWS_ACCESS_KEY_ID={creds['aws_access_key_id']}",
-            f"  export AWS_SECRET_ACCESS_KEY={creds['aws_secret_access_key']}",
+            "Sign requests with the sandbox's administrator key pair (not real AWS keys; the sandbox",
+            "checks every signature as AWS does, so any other key is refused):",
+            f"  export AWS_ACCESS_KEY_ID={creds['AccessKeyId']}",
+            f"  export AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']}",
             f"  export AWS_DEFAULT_REGION={sb.region}",
             "",
             "Then, for example:",

@@ -307,3 +307,53 @@ def test_a_changed_body_does_not_match_its_signed_hash(served_sb):
     S3SigV4Auth(creds, "s3", "us-east-1").add_auth(req)
     r = requests.put(req.url, data=b"replaced", headers=dict(req.headers.items()), timeout=10)
     assert r.status_code == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in r.content
+
+
+def test_decision_explorer_shows_authentication_failures(sb):
+    """The decision explorer lists a refused signature beside IAM decisions, with the service's error."""
+    import labkit.show
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="photos")
+    wrong = boto3.client("s3", aws_access_key_id=sb.admin_credentials["AccessKeyId"], aws_secret_access_key="not-the-secret")
+    error_of(wrong.list_objects_v2, Bucket="photos")
+    explorer = labkit.show.decision(sb)
+    assert "REFUSED (SignatureDoesNotMatch)" in explorer.chooser.options[0][0]
+    html = explorer.snapshot_html()
+    assert "REFUSED: the request failed authentication" in html and "403 SignatureDoesNotMatch" in html
+    assert "another secret key" in explorer.snapshot_text()
+
+
+def test_sigv2_header_signed_requests_are_verified(tsb, aws):
+    """S3's legacy ``Authorization: AWS key:signature`` (``signature_version="s3"``), recomputed with
+    botocore's HmacV1Auth: the right secret works, a wrong one is ``SignatureDoesNotMatch``."""
+    v2 = Config(signature_version="s3", s3={"addressing_style": "path"})
+    s3 = aws("s3", config=v2)
+    s3.create_bucket(Bucket="photos")
+    s3.put_object(Bucket="photos", Key="a b.txt", Body=b"v2", ContentType="text/plain")
+    assert s3.get_object(Bucket="photos", Key="a b.txt")["Body"].read() == b"v2"
+    wrong = aws("s3", config=v2, **admin_with(tsb, aws_secret_access_key="not-the-secret"))
+    err = error_of(wrong.get_object, Bucket="photos", Key="a b.txt")
+    assert (err.code, err.status) == ("SignatureDoesNotMatch", 403)
+
+
+def test_iam_users_access_keys_are_known_and_inactive_ones_refused(tsb, aws):
+    iam = aws("iam")
+    iam.create_user(UserName="builder")
+    key = iam.create_access_key(UserName="builder")["AccessKey"]
+    mine = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+    assert aws("sts", **mine).get_caller_identity()["Arn"].endswith(":user/builder")
+    assert error_of(aws("sts", **dict(mine, aws_secret_access_key="x" * 40)).get_caller_identity).code == "SignatureDoesNotMatch"
+    iam.update_access_key(UserName="builder", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    assert error_of(aws("sts", **mine).get_caller_identity) == ("InvalidClientTokenId", INVALID_TOKEN)
+
+
+def test_credential_scope_must_match_the_endpoint(sb):
+    """Signed for eu-west-1 but sent to us-east-1's endpoint: ``InvalidSignatureException`` "Credential
+    should be scoped to a valid region"; for another service: "...scoped to correct service"."""
+    other_region = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+    err = error_of(other_region.list_tables)
+    assert err.code == "InvalidSignatureException" and err.message.startswith("Credential should be scoped to a valid region")
+    other_service = boto3.client("dynamodb", endpoint_url="https://cognito-idp.us-east-1.amazonaws.com")
+    err = error_of(other_service.list_tables)
+    assert err.code == "InvalidSignatureException" and "correct service: 'cognito-idp'" in err.message

@@ -105,7 +105,11 @@ def verify(request, signed: SignedV2, secret: str) -> Failure | None:
     signer = _Recompute(Credentials(signed.access_key, secret, signed.token), signed.date)
     host = (split.hostname or "").lower()
     m = _S3_VHOST.match(host)
-    auth_path = f"/{m.group('bucket')}{split.path or '/'}" if m and not host.startswith(("s3.", "s3-")) else None
+    if m and not host.startswith(("s3.", "s3-")):  # virtual-hosted: the resource still names the bucket
+        auth_path = f"/{m.group('bucket')}{split.path or '/'}"
+    else:  # path-style: a bucket alone is "/bucket/" (the canonical resource of a bucket ends in "/")
+        path = split.path or "/"
+        auth_path = path + "/" if path.count("/") == 1 and len(path) > 1 else None
     string_to_sign = signer.canonical_string(request.method, split, headers, auth_path=auth_path)
     expected = signer.sign_string(string_to_sign)
     provided = signed.signature

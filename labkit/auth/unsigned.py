@@ -50,7 +50,16 @@ def public_operations(service: str) -> frozenset:
     )
 
 
+# Services whose resources decide themselves whether a caller must sign: an API Gateway method's
+# ``authorizationType`` (``NONE``, ``AWS_IAM``, a Cognito authorizer...) -- *Control access to a REST API
+# with IAM permissions* (apigateway/latest/developerguide/permissions.html). API Gateway answers an
+# unsigned call to an ``AWS_IAM`` method itself ("Missing Authentication Token").
+SELF_AUTHORIZED = frozenset({"execute-api"})
+
+
 def is_public(request) -> bool:
+    if request.service in SELF_AUTHORIZED and not (request.headers.get("Authorization") or "").startswith("AWS4"):
+        return True
     return bool(request.operation) and request.operation in public_operations(request.service)
 
 

@@ -124,7 +124,9 @@ class IamEnforcement:
                 decision = evaluate(ctx, caller.identity, caller.session_policies, resource_policy, caller.boundary)
             except PolicyError as exc:  # a document IAM would have refused: say so rather than crash
                 decision = Decision(False, "implicit-deny", [], [], ctx, f"a policy could not be read: {exc}")
-            used = caller.names + ["session policy"] * len(caller.session_policies or []) + (["bucket policy"] if resource_policy and check.bucket else [])
+            # issue 14: a named session policy (the guests' scope-down) is listed by its name
+            sessions = [p.name if getattr(p, "name", "").startswith("the session policy") else "session policy" for p in caller.session_policies or []]
+            used = caller.names + sessions + (["bucket policy"] if resource_policy and check.bucket else [])
             self.decisions.append(
                 AuthorizationRecord(
                     call=self.sandbox.dispatcher.log.last_seq + 1,

@@ -3,6 +3,10 @@
     labkit.show.decision(sb)                 # the sandbox's recent authorizations, newest first
     labkit.show.decision(record_or_decision) # one labkit.iam.AuthorizationRecord or labkit.policy.Decision
 
+Requests refused for their *authentication* (a wrong secret key, a session token of another identity,
+expired credentials: :mod:`labkit.auth`) are shown among them: AWS authenticates a request before it
+evaluates any policy, so those show the error the service answered and why, and no statements.
+
 The verdict follows the IAM User Guide's "Policy evaluation logic" (see :mod:`labkit.policy`); each
 statement examined shows whether it applied and, if not, the first element that did not match (the
 Action, the Resource after its policy variables were substituted, or the Condition operator, key and
@@ -34,6 +38,28 @@ def _is_volatile(key: str) -> bool:
     return "currenttime" in k or "epochtime" in k or "tokenissuetime" in k
 
 
+def _is_auth(item) -> bool:
+    """A :class:`labkit.auth.AuthenticationRecord` (a request refused before authorization)."""
+    return hasattr(item, "kind") and hasattr(item, "code") and hasattr(item, "reason") and not hasattr(item, "decision")
+
+
+def _allowed(item) -> bool:
+    return False if _is_auth(item) else _parts(item)[0].allowed
+
+
+def _auth_html(r) -> str:
+    rows = [
+        ("call", esc(f"#{r.call} {r.service} {r.operation} ({r.request})")),
+        ("signed with", esc(f"access key {r.access_key}" if r.access_key else "no signature (an anonymous request)")),
+        ("why", esc(r.reason)),
+        ("the service answered", esc(f"{r.status} {r.code}: {r.message}")),
+    ]
+    return (static.verdict(False, "REFUSED: the request failed authentication", "before any policy was evaluated")
+            + static.card("The request", static.table(rows, mono_cols=(1,)))
+            + static.card("Statements that applied", "<i>None were evaluated: AWS authenticates a request (its signature, "
+                          "access key and session token) before it authorizes it.</i>"))
+
+
 def _parts(item):
     """``(decision, record)`` of a Decision or an AuthorizationRecord."""
     if hasattr(item, "decision") and hasattr(item.decision, "trace"):
@@ -49,6 +75,8 @@ def _parts(item):
 
 
 def label_of(item) -> str:
+    if _is_auth(item):
+        return f"#{item.call} {item.service} {item.operation}: REFUSED ({item.code})"
     d, r = _parts(item)
     verdict = "allowed" if d.allowed else "DENIED"
     if r is not None:
@@ -58,6 +86,8 @@ def label_of(item) -> str:
 
 
 def decision_html(item, *, stable: bool = True) -> str:
+    if _is_auth(item):
+        return _auth_html(item)
     d, r = _parts(item)
     ctx = d.context
     out = [static.verdict(d.allowed, VERDICTS.get(d.reason, d.reason), d.summary or "")]
@@ -124,6 +154,8 @@ def _why_not(t) -> str:
 
 
 def decision_text(item) -> str:
+    if _is_auth(item):
+        return item.explain()
     d, r = _parts(item)
     text = r.explain() if r is not None else d.explain()
     if r is not None:  # the wall-clock keys make stored outputs differ from run to run
@@ -152,7 +184,7 @@ class DecisionExplorer(static.Snapshot, widgets.VBox):
         return self.items[self.chooser.value] if self.items and self.chooser.value is not None else None
 
     def _filter(self):
-        keep = [(label_of(x), i) for i, x in enumerate(self.items) if not (self.denied_only.value and _parts(x)[0].allowed)]
+        keep = [(label_of(x), i) for i, x in enumerate(self.items) if not (self.denied_only.value and _allowed(x))]
         self.chooser.options = keep
         self.chooser.value = keep[0][1] if keep else None
         self._render()
@@ -182,11 +214,14 @@ def decision(source=None) -> DecisionExplorer:
 
             source = Sandbox.current()
         iam = source.components.get("iam") if source is not None else None
-        items = list(reversed(list(getattr(iam, "decisions", []) or [])))
+        auth = source.components.get("auth") if source is not None else None
+        items = list(getattr(iam, "decisions", []) or []) + list(getattr(auth, "failures", []) or [])
+        items = sorted(items, key=lambda x: x.call, reverse=True)  # newest first, both kinds by call number
     elif isinstance(source, (list, tuple)):
         items = list(source)
     else:
         items = [source]
     for item in items:
-        _parts(item)  # a clear error for anything that is not a decision
+        if not _is_auth(item):
+            _parts(item)  # a clear error for anything that is not a decision
     return DecisionExplorer(items)
