@@ -78,9 +78,10 @@ def test_z2jh_values_build_on_the_repository_and_hold_the_measured_class():
 
 def test_offline_room_installs_from_the_wheelhouse_without_an_index(tmp_path):
     """The two scripts for real, on a small requirements file (the full pins take the same path)."""
-    python = shutil.which("python3")
-    assert python and subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0, \
-        "the offline scripts need a python3 with pip"
+    # The interpreter the lab's .venv was made from (./test puts .venv/bin first on PATH, and uv's venv has no pip).
+    python = os.path.join(sys.base_prefix, "bin", "python3")
+    assert subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0, \
+        f"the offline scripts need a python3 with pip ({python} has none)"
     requirements = tmp_path / "small.txt"
     requirements.write_text("pyotp==2.12.1\n")
     wheels = tmp_path / "wheelhouse"
