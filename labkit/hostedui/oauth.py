@@ -35,7 +35,7 @@ from moto.cognitoidp.utils import flatten_attrs
 from ..errors import ServiceError
 from ..userpools import attributes as pool_attributes
 from ..userpools import users as pool_users
-from ..userpools.clients import secret_hash_of
+from ..userpools.clients import grace_seconds, rotates_refresh_tokens, secret_hash_of
 from ..userpools.exceptions import NotAuthorized
 from ..userpools.issuing import validity_seconds
 from ..userpools.signin import CHALLENGES
@@ -417,7 +417,8 @@ class AuthorizationServer:
         return self.issue(pool, client, user, request.scopes, nonce=request.nonce)
 
     def refresh_token_grant(self, pool, client, form: dict) -> dict:
-        """RFC 6749 §6: new ID and access tokens for a refresh token of this client (no new refresh token)."""
+        """RFC 6749 §6: new ID and access tokens for a refresh token of this client (and a new refresh token when the
+        client rotates them, RefreshTokenRotation)."""
         token = form.get("refresh_token")
         if not token:
             raise OAuthError("invalid_request", "refresh_token is required.")
@@ -429,7 +430,10 @@ class AuthorizationServer:
         if user is None or not user.enabled:
             raise OAuthError("invalid_grant")
         scopes = self.granted_scopes.get(session.origin_jti) or [pool_issuing_scope()]
-        return self.issue(pool, client, user, scopes, session=session)
+        out = self.issue(pool, client, user, scopes, session=session)
+        if rotates_refresh_tokens(client):  # a rotating client renews the refresh token here too
+            out["refresh_token"] = self.pools.tokens.rotate(session, token, grace_seconds(client))
+        return out
 
     def client_credentials_grant(self, pool, client, form: dict) -> dict:
         """RFC 6749 §4.4 ("Scopes, M2M, and APIs with resource servers"): a confidential client gets an access

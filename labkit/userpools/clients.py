@@ -11,7 +11,8 @@ import base64
 import hashlib
 import hmac
 
-from .exceptions import NotAuthorized
+from .exceptions import InvalidParameter, NotAuthorized
+from .issuing import DEFAULT_UNITS, UNIT_SECONDS
 
 #: The ExplicitAuthFlows of a client created without any.
 DEFAULT_FLOWS = {"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
@@ -48,14 +49,71 @@ def check_secret_hash(client, given: str | None, *usernames: str) -> None:
 
 
 def flows(client) -> set:
-    """The ALLOW_ flows of a client (legacy values translated; they keep SRP and refresh on)."""
+    """The ALLOW_ flows of a client (legacy values translated; they keep SRP and refresh on).
+
+    A client that rotates refresh tokens has no REFRESH_TOKEN_AUTH: "Refresh token rotation must be
+    completed with GetTokensFromRefreshToken" (API reference, RefreshTokenRotationType), and the developer
+    guide ("Refresh tokens") has the flow turned off on such a client, so InitiateAuth answers as for any
+    flow the client does not allow.
+    """
     given = client.extended_config.get("ExplicitAuthFlows")
     if not given:
-        return set(DEFAULT_FLOWS)
-    out = {LEGACY_FLOWS.get(f, f) for f in given}
-    if any(f in LEGACY_FLOWS for f in given):
-        out |= {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+        out = set(DEFAULT_FLOWS)
+    else:
+        out = {LEGACY_FLOWS.get(f, f) for f in given}
+        if any(f in LEGACY_FLOWS for f in given):
+            out |= {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    if rotates_refresh_tokens(client):
+        out.discard("ALLOW_REFRESH_TOKEN_AUTH")
     return out
+
+
+# ---------------------------------------------------------------- refresh-token rotation and token lifetimes
+#: API reference, TokenValidityUnitsType: "AccessTokenValidity duration can range from five minutes to one
+#: day", the same for IdTokenValidity; "RefreshTokenValidity duration can range from 60 minutes to 10 years".
+VALIDITY_BOUNDS = {"AccessToken": (5 * 60, 86400), "IdToken": (5 * 60, 86400), "RefreshToken": (3600, 3650 * 86400)}
+#: RefreshTokenRotationType: RetryGracePeriodSeconds "Valid Range: Minimum value of 0. Maximum value of 60."
+GRACE_SECONDS = (0, 60)
+
+
+def rotation(client) -> dict:
+    """The client's RefreshTokenRotation (``{"Feature": "DISABLED"}`` when it has none)."""
+    return client.extended_config.get("RefreshTokenRotation") or {"Feature": "DISABLED"}
+
+
+def rotates_refresh_tokens(client) -> bool:
+    return rotation(client).get("Feature") == "ENABLED"
+
+
+def grace_seconds(client) -> int:
+    """How long a rotated-out refresh token still works (RetryGracePeriodSeconds, 0 when not set)."""
+    return int(rotation(client).get("RetryGracePeriodSeconds") or 0)
+
+
+def check_settings(settings: dict) -> None:
+    """What CreateUserPoolClient / UpdateUserPoolClient refuse in the token settings: a lifetime outside
+    its bounds ("Invalid range for token validity.", as Cognito answers) and a RefreshTokenRotation outside
+    the API's constraints (the service's validation message, as for every constraint)."""
+    units = settings.get("TokenValidityUnits") or {}
+    for kind, (low, high) in VALIDITY_BOUNDS.items():
+        value = settings.get(f"{kind}Validity")
+        if value is None:
+            continue
+        seconds = int(value) * UNIT_SECONDS.get(units.get(kind) or DEFAULT_UNITS[kind], 1)
+        if not low <= seconds <= high:
+            raise InvalidParameter("Invalid range for token validity.")
+    rot = settings.get("RefreshTokenRotation")
+    if rot is None:
+        return
+    feature = rot.get("Feature")
+    if feature not in ("ENABLED", "DISABLED"):
+        raise InvalidParameter(f"1 validation error detected: Value '{feature}' at 'refreshTokenRotation.feature' failed to "
+                               "satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]")
+    grace = rot.get("RetryGracePeriodSeconds")
+    if grace is not None and not GRACE_SECONDS[0] <= int(grace) <= GRACE_SECONDS[1]:
+        bound = "greater than or equal to 0" if int(grace) < 0 else "less than or equal to 60"
+        raise InvalidParameter(f"1 validation error detected: Value '{grace}' at 'refreshTokenRotation.retryGracePeriodSeconds' "
+                               f"failed to satisfy constraint: Member must have value {bound}")
 
 
 def hides_users(client) -> bool:

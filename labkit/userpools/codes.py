@@ -19,7 +19,13 @@ LIFETIME = {
     "verify-attribute": 24 * HOUR,
     "forgot-password": 1 * HOUR,
     "mfa": 3 * 60,
+    # A passwordless sign-in code (EMAIL_OTP / SMS_OTP) lives as long as the sign-in session it answers
+    # (AuthSessionValidity, 3 minutes by default).
+    "sign-in": 3 * 60,
 }
+#: Cognito's passwordless sign-in codes (EMAIL_OTP, SMS_OTP) have eight digits; its confirmation,
+#: recovery and MFA codes six.
+DIGITS = {"sign-in": 8}
 MAX_WRONG_TRIES = 5
 LOCKOUT_SECONDS = 15 * 60
 
@@ -45,7 +51,8 @@ class CodeBook:
         return cls({}, {})
 
     def issue(self, purpose: str, now: float, random, key: str | None = None) -> str:
-        value = f"{random.randrange(10**6):06d}"
+        digits = DIGITS.get(purpose, 6)
+        value = f"{random.randrange(10**digits):0{digits}d}"
         self.codes[key or purpose] = Code(value, purpose, now, now + LIFETIME[purpose])
         return value
 

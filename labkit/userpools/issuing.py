@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import jwt
 
-from .exceptions import NotAuthorized, UserNotFound
+from .exceptions import NotAuthorized, RefreshTokenReuse, UserNotFound
 
 SCOPE = "aws.cognito.signin.user.admin"
 UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -67,6 +67,7 @@ class TokenIssuer:
     sandbox: object
     sessions: dict = field(default_factory=dict)  # origin_jti -> Session
     refresh_tokens: dict = field(default_factory=dict)  # refresh token -> origin_jti
+    rotated_out: dict = field(default_factory=dict)  # refresh token replaced by rotation -> the time it stops working
 
     # ------------------------------------------------------------ issuing
     def issue(self, pool, client, user, *, id_claims: dict, access_claims: dict, session: Session | None = None,
@@ -128,9 +129,23 @@ class TokenIssuer:
             raise NotAuthorized("Invalid Refresh Token")
         if session.revoked:
             raise NotAuthorized("Refresh Token has been revoked")
-        if self.sandbox.clock.time() > session.refresh_expires:
+        now = self.sandbox.clock.time()
+        if now > session.refresh_expires:
             raise NotAuthorized("Refresh Token has expired")
+        if token in self.rotated_out and now >= self.rotated_out[token]:
+            raise RefreshTokenReuse("Refresh Token has been used already")
         return session
+
+    def rotate(self, session: Session, old: str, grace_seconds: int) -> str:
+        """Refresh-token rotation (API reference, GetTokensFromRefreshToken and RefreshTokenRotationType): a
+        new refresh token for the same sign-in, which keeps the original expiry; the one presented keeps
+        working for ``grace_seconds`` (RetryGracePeriodSeconds, 0-60) on the sandbox clock, then is refused."""
+        token = self._refresh_token()
+        self.refresh_tokens[token] = session.origin_jti
+        session.refresh_token = token
+        if old not in self.rotated_out:  # a retry within the grace period does not extend it
+            self.rotated_out[old] = self.sandbox.clock.time() + grace_seconds
+        return token
 
     def revoke(self, token: str, client_id: str) -> bool:
         """RevokeToken: False when the token is not a refresh token of this client."""

@@ -10,6 +10,7 @@ sign-in, tokens and their claims, attribute updates, MFA set-up.
 
 from __future__ import annotations
 
+import hmac
 import json
 import string
 
@@ -18,7 +19,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatu
 from moto.cognitoidp.utils import expand_attrs, flatten_attrs, validate_username_format
 
 from ..errors import ServiceError
-from . import attributes, clients, codes, mfa, passwords, users
+from . import attributes, clients, codes, mfa, passwords, plans, users
 from .exceptions import (
     CodeMismatch,
     EnableSoftwareTokenMFA,
@@ -139,6 +140,8 @@ class UserPoolsModel:
         policy = ((settings.get("Policies") or {}).get("PasswordPolicy")) or {}
         if policy and not 6 <= int(policy.get("MinimumLength", 8)) <= 99:
             raise InvalidParameter("Password policy minimum length must be between 6 and 99")
+        settings["UserPoolTier"] = plans.check_tier(settings.get("UserPoolTier"))
+        plans.check_pool_settings(settings, settings["UserPoolTier"])
         pool = CognitoIdpUserPool(account_id, region, name, settings)
         attributes.complete_schema(pool)
         new_id = f"{region}_" + "".join(self.random.choice(ALNUM) for _ in range(9))
@@ -147,15 +150,24 @@ class UserPoolsModel:
         self.backend(region).user_pools[new_id] = pool
         return pool
 
+    def update_pool(self, pool, settings: dict) -> None:
+        """UpdateUserPool: the configuration is replaced (moto's storage does that); the plan stays as it
+        was unless the request names one, and what the new configuration turns on must be in that plan."""
+        tier = plans.check_tier(settings.get("UserPoolTier") or plans.tier_of(pool))
+        plans.check_pool_settings(settings, tier)
+        self.backend(pool.region).update_user_pool(pool.id, {**settings, "UserPoolTier": tier})
+
     @staticmethod
     def check_client_settings(settings: dict) -> None:
-        """ExplicitAuthFlows values: the registered flows' ALLOW_ values, or the legacy ones, never both."""
+        """ExplicitAuthFlows values (the registered flows' ALLOW_ values, or the legacy ones, never both),
+        token lifetimes and refresh-token rotation (:func:`.clients.check_settings`)."""
         given = settings.get("ExplicitAuthFlows") or []
         for flow in given:
             if flow not in client_flow_settings() and flow not in clients.LEGACY_FLOWS:
                 raise InvalidParameter(f"Invalid value for ExplicitAuthFlows: {flow}")
         if any(f.startswith("ALLOW_") for f in given) and any(f in clients.LEGACY_FLOWS for f in given):
             raise InvalidParameter("ExplicitAuthFlow combination of legacy and new values is not supported.")
+        clients.check_settings(settings)
 
     def create_client(self, pool, generate_secret: bool, settings: dict):
         """An app client with a 26-character id and, if asked, a 51-character secret like AWS's."""
@@ -454,6 +466,47 @@ class UserPoolsModel:
         if not user.enabled:
             raise NotAuthorized("User is disabled.")
         return self.issue(pool, client, user, "RefreshTokens", session=session)
+
+    def update_client(self, pool, client_id: str, settings: dict):
+        """UpdateUserPoolClient: the same checks as CreateUserPoolClient (on the settings the client will
+        have), then moto's storage."""
+        client = pool.clients.get(client_id)
+        if client is None:
+            raise ResourceNotFound(f"User pool client {client_id} does not exist.")
+        self.check_client_settings({**client.extended_config, **settings})
+        return self.backend(pool.region).update_user_pool_client(pool.id, client_id, settings)
+
+    def tokens_from_refresh_token(self, pool, client, token: str | None, client_secret: str | None) -> dict:
+        """GetTokensFromRefreshToken: new ID and access tokens, and on a client that rotates refresh tokens
+        a new refresh token as well (API reference, GetTokensFromRefreshToken; RefreshTokenRotationType)."""
+        if client.generate_secret:
+            if not client_secret:
+                raise NotAuthorized(f"Client {client.id} is configured for secret but secret was not received")
+            if not hmac.compare_digest(client_secret, client.secret):
+                raise NotAuthorized(f"Unable to verify secret for client {client.id}")
+        session = self.tokens.session_for_refresh(token, client.id)
+        user = pool.users.get(session.username)
+        if user is None:
+            raise NotAuthorized("Invalid Refresh Token")
+        if not user.enabled:
+            raise NotAuthorized("User is disabled.")
+        result = self.issue(pool, client, user, "RefreshTokens", session=session)
+        if clients.rotates_refresh_tokens(client):
+            result["RefreshToken"] = self.tokens.rotate(session, token, clients.grace_seconds(client))
+        return result
+
+    def auth_factors(self, pool, client, user) -> dict:
+        """GetUserAuthFactors: the user's MFA settings and the first factors USER_AUTH would offer them."""
+        from .signin import available_challenges
+
+        factors = {c.first_factor for c in available_challenges(self.signin, pool, client, user)}
+        out = {"Username": user.username,
+               "ConfiguredUserAuthFactors": [f for f in ("PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN") if f in factors]}
+        settings = mfa_settings(user)
+        if settings:
+            out["UserMFASettingList"] = settings
+            out["PreferredMfaSetting"] = user.preferred_mfa_setting or settings[0]
+        return out
 
     def sign_out(self, pool, user) -> None:
         self.tokens.sign_out(pool.id, user.username)

@@ -46,12 +46,28 @@ class UserPoolService(Service):
         pool = self.model.create_pool(ctx.account_id, ctx.region, name, settings)
         return {"UserPool": pool.to_json(extended=True)}
 
+    @operation("UpdateUserPool")
+    def update_user_pool(self, params, ctx):
+        """UpdateUserPool: the feature plan (UserPoolTier) and what it allows are checked."""
+        settings = dict(params)
+        pool = self.model.pool(settings.pop("UserPoolId", ""), ctx.region)
+        self.model.update_pool(pool, settings)
+        return {}
+
     @operation("CreateUserPoolClient")
     def create_user_pool_client(self, params, ctx):
         """CreateUserPoolClient with a 26-character id and, if asked, a client secret like AWS's."""
         settings = dict(params)
         pool = self.model.pool(settings.pop("UserPoolId", ""), ctx.region)
         client = self.model.create_client(pool, bool(settings.pop("GenerateSecret", False)), settings)
+        return {"UserPoolClient": client.to_json(extended=True)}
+
+    @operation("UpdateUserPoolClient")
+    def update_user_pool_client(self, params, ctx):
+        """UpdateUserPoolClient: checked as CreateUserPoolClient is (flows, token lifetimes, rotation)."""
+        settings = dict(params)
+        pool = self.model.pool(settings.pop("UserPoolId", ""), ctx.region)
+        client = self.model.update_client(pool, settings.pop("ClientId", ""), settings)
         return {"UserPoolClient": client.to_json(extended=True)}
 
     # ================================================================== sign-up
@@ -133,7 +149,7 @@ class UserPoolService(Service):
     # ================================================================== signing in
     @operation("InitiateAuth")
     def initiate_auth(self, params, ctx):
-        """InitiateAuth: USER_PASSWORD_AUTH, USER_SRP_AUTH, REFRESH_TOKEN_AUTH (as the app client allows)."""
+        """InitiateAuth: any flow of the registry (:data:`.signin.FLOWS`) the app client allows."""
         pool, client = self.model.client(params.get("ClientId"), ctx.region)
         return self.model.signin.start(pool, client, params, "InitiateAuth")
 
@@ -145,7 +161,7 @@ class UserPoolService(Service):
 
     @operation("RespondToAuthChallenge")
     def respond_to_auth_challenge(self, params, ctx):
-        """RespondToAuthChallenge: PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, SMS_MFA, MFA_SETUP."""
+        """RespondToAuthChallenge: any challenge of the registry (:data:`.signin.CHALLENGES`)."""
         pool, client = self.model.client(params.get("ClientId"), ctx.region)
         return self.model.signin.answer(pool, client, params)
 
@@ -156,6 +172,13 @@ class UserPoolService(Service):
         return self.model.signin.answer(pool, client, params)
 
     # ================================================================== tokens: refresh, revoke, sign out
+    @operation("GetTokensFromRefreshToken")
+    def get_tokens_from_refresh_token(self, params, ctx):
+        """GetTokensFromRefreshToken: the refresh operation of clients that rotate refresh tokens (and of any other)."""
+        pool, client = self.model.client(params.get("ClientId"), ctx.region)
+        result = self.model.tokens_from_refresh_token(pool, client, params.get("RefreshToken"), params.get("ClientSecret"))
+        return {"AuthenticationResult": result}
+
     @operation("RevokeToken")
     def revoke_token(self, params, ctx):
         """RevokeToken: ends a refresh token and every access and ID token issued from it."""
@@ -200,6 +223,18 @@ class UserPoolService(Service):
             out["UserMFASettingList"] = settings
             out["PreferredMfaSetting"] = user.preferred_mfa_setting or settings[0]
         return out
+
+    @operation("GetUserAuthFactors")
+    def get_user_auth_factors(self, params, ctx):
+        """GetUserAuthFactors: the access token's user's sign-in factors (USER_AUTH) and MFA settings."""
+        pool, user, claims = self.model.by_access_token(params.get("AccessToken"))
+        return self.model.auth_factors(pool, pool.clients.get(claims.get("client_id")), user)
+
+    @operation("AdminGetUserAuthFactors")
+    def admin_get_user_auth_factors(self, params, ctx):
+        """AdminGetUserAuthFactors: as GetUserAuthFactors, by an administrator."""
+        pool, user = self._admin_user(params, ctx)
+        return self.model.auth_factors(pool, None, user)
 
     @operation("UpdateUserAttributes")
     def update_user_attributes(self, params, ctx):

@@ -7,31 +7,30 @@ a ``ChallengeName`` (and a ``Session``), which ``RespondToAuthChallenge`` answer
 
 Each auth flow and each challenge is one class, registered in one place (:data:`FLOWS`, :data:`CHALLENGES`);
 the operations (:mod:`.service`) and the hosted UI (:mod:`labkit.hostedui.oauth`) only ask the registries.
-A new flow is one :class:`AuthFlow` subclass; a new challenge one :class:`Challenge` subclass. For example,
-choice-based sign-in (``USER_AUTH``) and a passwordless email code::
-
-    @FLOWS.register
-    class UserAuth(AuthFlow):
-        '''API reference, InitiateAuth: AuthFlow USER_AUTH (choice-based sign-in).'''
-        name, needs = "USER_AUTH", "ALLOW_USER_AUTH"
-
-        def start(self, signin, pool, client, params, ap):
-            username, user = signin.first_factor_user(pool, client, ap)
-            return signin.begin(SelectChallenge, pool, client, user)     # or the PREFERRED_CHALLENGE
+A new flow is one :class:`AuthFlow` subclass; a new challenge one :class:`Challenge` subclass. Choice-based
+sign-in is built that way below: the ``USER_AUTH`` flow (:class:`UserAuth`) offers every registered challenge
+whose ``first_factor`` the pool's ``SignInPolicy.AllowedFirstAuthFactors`` allows and whose
+:meth:`Challenge.available` says the user can use (``SELECT_CHALLENGE`` lists them), and ``EMAIL_OTP`` is this
+one class::
 
     @CHALLENGES.register
-    class EmailOtp(Challenge):
-        '''The EMAIL_OTP challenge: an 8-digit code in the user's inbox.'''
-        name = "EMAIL_OTP"
+    class EmailOtp(OneTimeCode):
+        '''EMAIL_OTP: a sign-in code by email.'''
+        name, first_factor, attribute, medium = "EMAIL_OTP", "EMAIL_OTP", "email", "EMAIL"
 
-        def begin(self, signin, pool, client, user, source):
-            ...  # send the code; return signin.challenge(self.name, pool, client, user, source, parameters)
+``SMS_OTP`` is the same with the phone number; passkeys will be one more::
 
-        def answer(self, signin, pool, client, pending, user, responses, session):
-            ...  # redeem responses["EMAIL_OTP_CODE"]; return signin.tokens(pool, client, user, pending.source)
+    @CHALLENGES.register
+    class WebAuthn(Challenge):
+        '''WEB_AUTHN: CREDENTIAL_REQUEST_OPTIONS, answered with a CREDENTIAL (an assertion).'''
+        name, first_factor = "WEB_AUTHN", "WEB_AUTHN"
 
-``SELECT_CHALLENGE``, ``SMS_OTP`` and ``WEB_AUTHN`` are each one more class like ``EmailOtp``. A challenge
-with a ``stage`` is also offered after the first factor (``"password"``: before MFA, e.g.
+        def available(self, signin, pool, client, user): ...       # the user has a passkey
+        def choose(self, signin, pool, client, user, username, answers): ...   # the request options
+        def answer(self, signin, pool, client, pending, user, responses, session): ...  # verify, then
+            # return signin.after_first_factor(pool, client, user)
+
+A challenge with a ``stage`` is also offered after the first factor (``"password"``: before MFA, e.g.
 NEW_PASSWORD_REQUIRED; ``"mfa"``: a second factor) when its :meth:`Challenge.offered` says so, in the order
 of registration.
 """
@@ -46,8 +45,8 @@ from moto.cognitoidp.models import UserStatus
 
 from ..errors import ServiceError
 from ..inbox import mask
-from . import attributes, clients, codes, mfa, passwords, srp, users
-from .exceptions import CodeMismatch, InvalidParameter, NotAuthorized, SoftwareTokenMFANotFound, UserNotFound
+from . import attributes, clients, codes, mfa, passwords, plans, srp, users
+from .exceptions import CodeMismatch, InvalidParameter, LimitExceeded, NotAuthorized, SoftwareTokenMFANotFound, UserNotFound
 
 CHALLENGE_SECONDS = 180  # AuthSessionValidity's default: 3 minutes
 #: The order of the stages of a sign-in after its first factor.
@@ -123,6 +122,16 @@ class Challenge:
 
     name: ClassVar[str] = ""
     stage: ClassVar[str | None] = None
+    #: The AuthFactorType (SignInPolicy.AllowedFirstAuthFactors) this challenge is a first factor of, if any:
+    #: USER_AUTH offers it when the pool allows that factor and :meth:`available` says the user can use it.
+    first_factor: ClassVar[str | None] = None
+
+    def available(self, signin: "SignIn", pool, client, user) -> bool:
+        return False
+
+    def choose(self, signin: "SignIn", pool, client, user, username: str, answers: dict) -> dict:
+        """Start this first factor, chosen by PREFERRED_CHALLENGE or a SELECT_CHALLENGE ANSWER."""
+        raise NotImplementedError
 
     @property
     def answer_key(self) -> str:
@@ -281,31 +290,35 @@ class UserSrpAuth(AuthFlow):
 
     def start(self, signin, pool, client, params, ap):
         username, user = signin.first_factor_user(pool, client, ap)
-        srp_a = ap.get("SRP_A")
-        if not srp_a:
-            raise InvalidParameter("Missing required parameter SRP_A")
-        model = signin.model
-        if user is None:
-            if not clients.hides_users(client):
-                raise UserNotFound("User does not exist.")
-            # Pretend, as Cognito does: a challenge no password can answer.
-            verifier = passwords.Verifier.make(pool.id, username, model.random.randbytes(16).hex(), model.random)
-            user_id = username
-        else:
-            model.pre_authentication(pool, client, user)
-            verifier = model.secrets(pool, user).verifier or passwords.Verifier.make(
-                pool.id, user.username, model.random.randbytes(16).hex(), model.random)
-            user_id = verifier.user_id
-        try:
-            server = srp.start(srp_a, verifier.v, verifier.salt_hex, model.random)
-        except ValueError:
-            raise InvalidParameter("SRP_A is not valid") from None
-        secret_block = base64.b64encode(model.random.randbytes(512)).decode()
-        signin.keep(secret_block, Pending("PASSWORD_VERIFIER", pool.id, client.id, user.username if user else "",
-                                          signin.now + CHALLENGE_SECONDS, srp=server, extra={"user_id": user_id}))
-        return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": {
-            "SALT": verifier.salt_hex, "SECRET_BLOCK": secret_block, "SRP_B": server.srp_b_hex,
-            "USERNAME": user_id, "USER_ID_FOR_SRP": user_id}}
+        return srp_challenge(signin, pool, client, user, username, ap.get("SRP_A"))
+
+
+def srp_challenge(signin, pool, client, user, username: str, srp_a: str | None) -> dict:
+    """The PASSWORD_VERIFIER challenge (SRP_B, SALT, SECRET_BLOCK) for USER_SRP_AUTH and PASSWORD_SRP."""
+    if not srp_a:
+        raise InvalidParameter("Missing required parameter SRP_A")
+    model = signin.model
+    if user is None:
+        if not clients.hides_users(client):
+            raise UserNotFound("User does not exist.")
+        # Pretend, as Cognito does: a challenge no password can answer.
+        verifier = passwords.Verifier.make(pool.id, username, model.random.randbytes(16).hex(), model.random)
+        user_id = username
+    else:
+        model.pre_authentication(pool, client, user)
+        verifier = model.secrets(pool, user).verifier or passwords.Verifier.make(
+            pool.id, user.username, model.random.randbytes(16).hex(), model.random)
+        user_id = verifier.user_id
+    try:
+        server = srp.start(srp_a, verifier.v, verifier.salt_hex, model.random)
+    except ValueError:
+        raise InvalidParameter("SRP_A is not valid") from None
+    secret_block = base64.b64encode(model.random.randbytes(512)).decode()
+    signin.keep(secret_block, Pending("PASSWORD_VERIFIER", pool.id, client.id, user.username if user else "",
+                                      signin.now + CHALLENGE_SECONDS, srp=server, extra={"user_id": user_id}))
+    return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": {
+        "SALT": verifier.salt_hex, "SECRET_BLOCK": secret_block, "SRP_B": server.srp_b_hex,
+        "USERNAME": user_id, "USER_ID_FOR_SRP": user_id}}
 
 
 @FLOWS.register
@@ -496,3 +509,145 @@ class MfaSetup(Challenge):
             raise SoftwareTokenMFANotFound()
         user.software_token_mfa_enabled = True
         return signin.tokens(pool, client, user, pending.source)
+
+
+# ====================================================================== choice-based sign-in (USER_AUTH)
+def allowed_first_factors(pool) -> list:
+    """Policies.SignInPolicy.AllowedFirstAuthFactors (PASSWORD when the pool names none)."""
+    return ((pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
+
+
+def available_challenges(signin, pool, client, user) -> list:
+    """The first-factor challenges USER_AUTH offers this user: the pool allows the factor and the user can
+    use it (a password, a verified email, a verified phone number...)."""
+    factors = allowed_first_factors(pool)
+    return [c for c in CHALLENGES if c.first_factor in factors and c.available(signin, pool, client, user)]
+
+
+@FLOWS.register
+class UserAuth(AuthFlow):
+    """USER_AUTH, choice-based sign-in (developer guide, "Authentication with choice-based sign-in"): the
+    PREFERRED_CHALLENGE when the user can use it, else SELECT_CHALLENGE with the AvailableChallenges.
+    An Essentials feature (:mod:`.plans`)."""
+
+    name, needs = "USER_AUTH", "ALLOW_USER_AUTH"
+
+    def start(self, signin, pool, client, params, ap):
+        plans.require(plans.tier_of(pool), "choice-based sign-in")
+        username, user = signin.first_factor_user(pool, client, ap)
+        if user is None:
+            raise signin.model.no_such_user(client)
+        if not user.enabled:
+            raise NotAuthorized("User is disabled.")
+        offered = available_challenges(signin, pool, client, user)
+        preferred = next((c for c in offered if c.name == ap.get("PREFERRED_CHALLENGE")), None)
+        if preferred is not None:
+            return preferred.choose(signin, pool, client, user, username, ap)
+        out = signin.challenge(SelectChallenge.name, pool, client, user, "Authentication", {},
+                               extra={"available": [c.name for c in offered]})
+        out["AvailableChallenges"] = [c.name for c in offered]
+        return out
+
+
+@CHALLENGES.register
+class SelectChallenge(Challenge):
+    """SELECT_CHALLENGE: the user's ANSWER names one of the AvailableChallenges (with its own responses:
+    PASSWORD, SRP_A...)."""
+
+    name = "SELECT_CHALLENGE"
+
+    def answer(self, signin, pool, client, pending, user, responses, session):
+        chosen = CHALLENGES.get(responses.get("ANSWER"))
+        if chosen is None or chosen.name not in pending.extra.get("available", []):
+            signin.keep(session, pending)
+            raise InvalidParameter(f"The challenge {responses.get('ANSWER')} is not available for this user.")
+        return chosen.choose(signin, pool, client, user, responses.get("USERNAME") or user.username, responses)
+
+
+@CHALLENGES.register
+class PasswordFactor(Challenge):
+    """PASSWORD: the password itself as the first factor of USER_AUTH."""
+
+    name, first_factor = "PASSWORD", "PASSWORD"
+
+    def available(self, signin, pool, client, user):
+        return signin.model.secrets(pool, user).verifier is not None
+
+    def choose(self, signin, pool, client, user, username, answers):
+        if answers.get("PASSWORD") is None:
+            raise InvalidParameter("Missing required parameter PASSWORD")
+        signin.model.pre_authentication(pool, client, user)
+        signin.model.check_password(pool, user, answers["PASSWORD"])
+        return signin.after_first_factor(pool, client, user)
+
+
+@CHALLENGES.register
+class PasswordSrpFactor(PasswordFactor):
+    """PASSWORD_SRP: the password proven by SRP (then PASSWORD_VERIFIER), the first factor of USER_AUTH."""
+
+    name = "PASSWORD_SRP"
+
+    def choose(self, signin, pool, client, user, username, answers):
+        return srp_challenge(signin, pool, client, user, username, answers.get("SRP_A"))
+
+
+class OneTimeCode(Challenge):
+    """A passwordless sign-in code (an Essentials feature): eight digits to the user's verified ``attribute``,
+    once, within the sign-in session, five wrong tries at most (:class:`.codes.CodeBook`)."""
+
+    attribute: ClassVar[str] = ""
+    medium: ClassVar[str] = ""
+
+    def available(self, signin, pool, client, user):
+        return bool(users.attribute(user, self.attribute)) and users.verified(user, self.attribute)
+
+    def choose(self, signin, pool, client, user, username, answers):
+        plans.require(plans.tier_of(pool), "passwordless sign-in")
+        signin.model.pre_authentication(pool, client, user)
+        return self.begin(signin, pool, client, user, "Authentication")
+
+    def message(self, pool, code: str) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def begin(self, signin, pool, client, user, source):
+        model = signin.model
+        to = users.attribute(user, self.attribute)
+        code = model.secrets(pool, user).codes.issue("sign-in", signin.now, model.random, key=self.name)
+        subject, body = self.message(pool, code)
+        codes.send(model.sandbox, to=to, medium=self.medium, subject=subject, body=body, code=code, purpose="sign-in")
+        return signin.challenge(self.name, pool, client, user, source, {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": self.medium, "CODE_DELIVERY_DESTINATION": mask(to)})
+
+    def answer(self, signin, pool, client, pending, user, responses, session):
+        try:
+            signin.model.secrets(pool, user).codes.redeem("sign-in", responses.get(self.answer_key), signin.now, key=self.name)
+        except CodeMismatch:
+            signin.keep(session, pending)  # the user may type the code again (five tries)
+            raise CodeMismatch("Invalid code or auth state for the user.") from None
+        except LimitExceeded:
+            signin.keep(session, pending)  # SDKs retry LimitExceededException: the retry gets it again
+            raise
+        return signin.after_first_factor(pool, client, user, pending.source)
+
+
+@CHALLENGES.register
+class EmailOtp(OneTimeCode):
+    """EMAIL_OTP: a sign-in code by email (EmailMfaConfiguration's Subject and Message when the pool has them)."""
+
+    name, first_factor, attribute, medium = "EMAIL_OTP", "EMAIL_OTP", "email", "EMAIL"
+
+    def message(self, pool, code):
+        cfg = pool.extended_config.get("EmailMfaConfiguration") or {}
+        body = cfg.get("Message") or "Your one-time code is {####}"
+        return cfg.get("Subject") or "Your one-time code", body.replace("{####}", code)
+
+
+@CHALLENGES.register
+class SmsOtp(OneTimeCode):
+    """SMS_OTP: a sign-in code by text message to the verified phone number (SmsAuthenticationMessage)."""
+
+    name, first_factor, attribute, medium = "SMS_OTP", "SMS_OTP", "phone_number", "SMS"
+
+    def message(self, pool, code):
+        template = pool.extended_config.get("SmsAuthenticationMessage") or "Your one-time code is {####}"
+        return "", template.replace("{####}", code)
