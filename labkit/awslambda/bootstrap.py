@@ -7,8 +7,8 @@ interface client of the Python runtimes ("Lambda runtime API", *Using the Lambda
 runtimes*, https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html, and AWS's open-source
 ``awslambdaric``):
 
-* init (on the first invoke of a fresh environment, and again after an init that failed): import the
-  handler's module; the errors are the runtime's own, ``Runtime.MalformedHandlerName``,
+* init (when the environment starts; a failed init is tried again by the next invoke, in a new
+  environment): import the handler's module; the errors are the runtime's own, ``Runtime.MalformedHandlerName``,
   ``Runtime.ImportModuleError``, ``Runtime.UserCodeSyntaxError``, ``Runtime.HandlerNotFound``;
 * each invoke: build the context object (*Using the Lambda context object to retrieve Python function
   information*, https://docs.aws.amazon.com/lambda/latest/dg/python-context.html), call
@@ -119,36 +119,38 @@ def _error_log(error):
     return "\r".join(lines) + "\n"
 
 
-def _invoke(command):
+def _init():
+    """The init phase: import the handler's module (its module-level code runs here, once)."""
     global _HANDLER
-    request_id = command["request_id"]
-    error = None
     try:
-        if _HANDLER is None:  # an init error is the environment's, not the request's: no requestId
-            try:
-                _HANDLER = _load_handler(os.environ["_HANDLER"])
-            except _Fault as fault:
-                error = _error(fault.message, fault.kind, fault.trace, "")
-            except Exception:
-                kind, value, tb = sys.exc_info()
-                error = _error(str(value), kind.__name__, _user_frames(tb), "")
-        if error is None:
-            event = json.loads(command["event"]) if command["event"] else {}
-            context = LambdaContext(request_id, command["deadline_ms"], command["invoked_function_arn"],
-                                    command.get("identity"), command.get("client_context"))
-            result = _HANDLER(event, context)
-            try:
-                payload = json.dumps(result)
-            except (TypeError, ValueError) as exc:
-                raise _Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
-            return {"payload": payload}
+        _HANDLER = _load_handler(os.environ["_HANDLER"])
+    except _Fault as fault:  # an init error is the environment's, not a request's: no requestId
+        return _error(fault.message, fault.kind, fault.trace, "")
+    except Exception:
+        kind, value, tb = sys.exc_info()
+        return _error(str(value), kind.__name__, _user_frames(tb), "")
+    return None
+
+
+def _invoke(command):
+    request_id = command["request_id"]
+    try:
+        event = json.loads(command["event"]) if command["event"] else {}
+        context = LambdaContext(request_id, command["deadline_ms"], command["invoked_function_arn"],
+                                command.get("identity"), command.get("client_context"))
+        result = _HANDLER(event, context)
+        try:
+            payload = json.dumps(result)
+        except (TypeError, ValueError) as exc:
+            raise _Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
+        return {"payload": payload}
     except _Fault as fault:
         error = _error(fault.message, fault.kind, fault.trace, request_id)
     except Exception:
         kind, value, tb = sys.exc_info()
         error = _error(str(value), kind.__name__, _user_frames(tb), request_id)
     sys.stdout.write(_error_log(error))
-    return {"error": error, "init_failed": _HANDLER is None}
+    return {"error": error}
 
 
 class _Log(io.TextIOBase):
@@ -170,6 +172,15 @@ def main():
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
     log = _Log()
     sys.stdout = sys.stderr = log
+    started = time.time()
+    error = _init()
+    if error is not None:
+        sys.stdout.write(_error_log(error))
+    init = {"init": "error" if error else "ok", "error": error, "log": "".join(log.parts),
+            "init_ms": (time.time() - started) * 1000}
+    _RESULT.write(json.dumps(init) + "\n")
+    if error is not None:
+        return
     for line in _COMMANDS:
         if not line.strip():
             continue

@@ -41,6 +41,7 @@ BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.
 IDLE_SECONDS = 600.0  # an idle environment is stopped after this long
 MAX_ENVIRONMENTS = 16  # per sandbox, over all functions ("concurrency"); more -> TooManyRequestsException
 CREDENTIAL_SECONDS = 12 * 3600
+INIT_SECONDS = 10.0  # "The Init phase is limited to 10 seconds"
 
 # Reserved environment variables: "Lambda sets these ... You can't set them yourself"
 # (*Defined runtime environment variables*, https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
@@ -85,6 +86,7 @@ class Outcome:
     log: str = ""
     cold: bool = False
     duration_ms: float = 0.0
+    init_ms: float = 0.0
 
     @property
     def failed(self) -> bool:
@@ -106,6 +108,7 @@ class Environment:
         self.busy = False
         self.dead = False
         self.invocations = 0
+        self.initialized = False
         self.log_stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{uuid.uuid4().hex}"
         self.dir = tempfile.mkdtemp(prefix="labkit-lambda-")
         self.task_root = os.path.join(self.dir, "task")
@@ -170,33 +173,59 @@ class Environment:
         with self.pool.condition:
             self.pool.condition.notify_all()
 
+    def _wait(self, timeout: float) -> dict | None:
+        """The next answer of the process (None on timeout or exit), waiting with the sandbox's
+        dispatcher lock released, so that the handler's own AWS calls (served on other threads) can be
+        answered meanwhile."""
+        with self.pool.condition:
+            self.pool.condition.wait_for(lambda: self._done.is_set() or self.dead, timeout)
+        answer, self._answer = self._answer, None
+        self._done.clear()
+        return answer
+
+    def _init(self, request_id: str, outcome: Outcome) -> bool:
+        """The init phase of a cold start ("limited to 10 seconds", *Lambda execution environment
+        lifecycle*, Init phase). False (with ``outcome.error`` set) when it failed."""
+        answer = self._wait(INIT_SECONDS)
+        self.initialized = True
+        if answer is not None and answer.get("init") == "ok":
+            outcome.log = answer.get("log", "")
+            outcome.init_ms = answer.get("init_ms", 0.0)
+            return True
+        if answer is not None:
+            outcome.error, outcome.log = answer["error"], answer.get("log", "")
+        elif not self.dead:
+            outcome.error = {"errorType": "Sandbox.Timedout",
+                             "errorMessage": f"RequestId: {request_id} Error: Task timed out after {INIT_SECONDS:.2f} seconds"}
+        else:
+            status = self.process.wait(timeout=5)
+            outcome.error = {"errorType": "Runtime.ExitError",
+                             "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}"}
+        self.close()
+        return False
+
     def invoke(self, event: str, request_id: str, invoked_arn: str, identity=None, client_context=None) -> Outcome:
-        """Run one invocation; waits with the sandbox's dispatcher lock released, so that the handler's
-        own AWS calls (served on other threads) can be answered meanwhile."""
-        cold = self.invocations == 0
+        """Run one invocation (the init phase first, on a cold start)."""
+        outcome = Outcome(request_id, cold=not self.initialized)
+        if not self.initialized and not self._init(request_id, outcome):
+            return outcome
         self.invocations += 1
         timeout = float(self.spec.timeout)
         start = time.time()
         command = {"request_id": request_id, "event": event, "deadline_ms": int((start + timeout) * 1000),
                    "invoked_function_arn": invoked_arn, "identity": identity, "client_context": client_context}
-        self._answer = None
-        self._done.clear()
         try:
             self.process.stdin.write((json.dumps(command) + "\n").encode("utf-8"))
             self.process.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             self.dead = True
-        with self.pool.condition:
-            self.pool.condition.wait_for(lambda: self._done.is_set() or self.dead, timeout)
-        elapsed = time.time() - start
-        answer = self._answer
-        outcome = Outcome(request_id, cold=cold, duration_ms=elapsed * 1000)
+        answer = self._wait(timeout)
+        outcome.duration_ms = (time.time() - start) * 1000
+        init_log = outcome.log
         if answer is not None:
-            outcome.log = answer.get("log", "")
+            outcome.log = init_log + answer.get("log", "")
             if "error" in answer:
                 outcome.error = answer["error"]
-                if answer.get("init_failed"):  # the next invoke starts again from init
-                    self.dead = True
             else:
                 outcome.payload = answer["payload"]
             return outcome
@@ -204,7 +233,7 @@ class Environment:
             self.close()
             outcome.error = {"errorType": "Sandbox.Timedout",
                              "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"}
-            outcome.log = f"{_now()} {request_id} Task timed out after {timeout:.2f} seconds\n"
+            outcome.log = init_log + f"{_now()} {request_id} Task timed out after {timeout:.2f} seconds\n"
             return outcome
         status = self.process.wait(timeout=5)
         self.close()

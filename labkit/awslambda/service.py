@@ -293,4 +293,6 @@ def _log_lines(spec: Spec, outcome: Outcome, env) -> str:
     billed = max(1, int(outcome.duration_ms + 0.999))
     report = (f"REPORT RequestId: {outcome.request_id}\tDuration: {outcome.duration_ms:.2f} ms\tBilled Duration: {billed} ms\t"
               f"Memory Size: {spec.memory} MB")
+    if outcome.cold and outcome.init_ms:
+        report += f"\tInit Duration: {outcome.init_ms:.2f} ms"
     return "\n".join(head) + "\n" + body + f"END RequestId: {outcome.request_id}\n" + report + "\n"
