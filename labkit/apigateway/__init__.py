@@ -9,16 +9,18 @@
 Invoke URLs are reached in-process by ``requests`` (as every ``*.amazonaws.com`` address is) and over
 the sandbox's HTTP endpoint as ``<endpoint>/<api>.execute-api.<region>.amazonaws.com/<stage>/<path>``
 (or with that ``Host`` header). :mod:`.route` serves them, :mod:`.authorizers` decides who may call,
-:mod:`.proxy` builds the Lambda proxy event, :mod:`.exceptions` holds API Gateway's own answers.
+:mod:`.proxy` builds the Lambda proxy event, :mod:`.exceptions` holds API Gateway's own answers,
+:mod:`.http_api` serves HTTP APIs (v2), and :mod:`.app` is a browser app that signs in and calls an API.
 """
 
 from __future__ import annotations
 
+from . import app
 from .models import Deployment, snapshot
 from .route import ExecuteApi
 from .service import ApiGatewayService
 
-__all__ = ["install", "ApiGateway", "invoke_url"]
+__all__ = ["install", "ApiGateway", "invoke_url", "app"]
 
 
 def invoke_url(api_id: str, stage: str, region: str = "us-east-1", endpoint: str | None = None) -> str:
@@ -77,5 +79,6 @@ class ApiGateway:
 def install(sandbox) -> ApiGateway:
     component = ApiGateway(sandbox)
     sandbox.dispatcher.routes.append(component.route)
+    sandbox.dispatcher.routes.append(app.route)
     sandbox.dispatcher.register(component.service)
     return component
