@@ -213,6 +213,14 @@ WRONG = {
     "09.3": [lambda: _authorize(code_challenge=lambda v: v, code_challenge_method="plain"),
              lambda: _authorize(drop=("code_challenge", "code_challenge_method")),
              lambda: _authorize(scope="email profile")],
+    "10.1": [lambda: dict.fromkeys(["access token, no scopes on the method", "ID token, scopes on the method",
+                                    "expired ID token", "wrong path"], (401, "Unauthorized")),
+             lambda: {"access token, no scopes on the method": (403, "Forbidden"), "ID token, scopes on the method": (401, "Unauthorized"),
+                      "expired ID token": (401, "The incoming token has expired"), "wrong path": (404, "Not Found")}],
+    "10.2": [lambda: (lambda region, account, api_id: _policy({"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                              "Resource": f"arn:aws:execute-api:{region}:{account}:{api_id}/*"})),
+             lambda: (lambda region, account, api_id: _policy({"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                              "Resource": f"arn:aws:execute-api:{region}:{account}:{api_id}/prod/GET/notes/alice"}))],
 }
 
 # ------------------------------------------------------------------------------------------ cheats
