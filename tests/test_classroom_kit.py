@@ -101,3 +101,15 @@ def test_offline_room_installs_from_the_wheelhouse_without_an_index(tmp_path):
     shown = subprocess.run([str(venv_python), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True)
     assert "pyotp==2.12.1" in shown.stdout.lower() and "cognito-lab==" in shown.stdout
     assert (target / "notebooks" / "00-welcome.ipynb").exists()
+
+
+def test_a_hub_without_node_fails_loudly(monkeypatch):
+    """The hub's proxy is npm's configurable-http-proxy: without node or npm the hub test must fail,
+    saying what to install, never skip."""
+    import pytest
+
+    from labkit.classroom import hub
+
+    monkeypatch.setattr(hub.shutil, "which", lambda name: None if name == "npm" else f"/usr/bin/{name}")
+    with pytest.raises(hub.HubError, match="needs node and npm, and npm is not on PATH"):
+        hub.proxy_command()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -77,13 +76,11 @@ def _json_of(run):
 
 @pytest.fixture(scope="module")
 def hub():
-    started = time.monotonic()
     with LocalHub(timeout=120) as running:
         yield running
         pids = {p.pid for p in running.processes()}
     gone = [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
     assert not gone, f"processes the hub started are still running: {gone}"
-    assert time.monotonic() - started < 150
 
 
 @pytest.fixture(scope="module")
