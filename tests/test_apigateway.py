@@ -339,6 +339,22 @@ def test_iam_authorization_wrong_role_and_bad_token(lab):
     assert answer(lab.signed(f"/notes/{identity}", forged)) == (403, {"message": "The security token included in the request is invalid."})
 
 
+def test_iam_authorization_of_an_iam_users_key(lab):
+    """An IAM user's long-term key: its policies decide execute-api:Invoke."""
+    iam = lab.aws("iam")
+    iam.create_user(UserName="dev")
+    key = iam.create_access_key(UserName="dev")["AccessKey"]
+    creds = {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"], "SessionToken": None}
+    lab.method(lab.item, auth="AWS_IAM")
+    lab.deploy()
+    r = lab.signed("/notes/1", creds)
+    assert r.status_code == 403 and r.json()["Message"].startswith(f"User: arn:aws:iam::{ACCOUNT}:user/dev is not authorized")
+    iam.put_user_policy(UserName="dev", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{lab.api_id}/*"}]}))
+    r = lab.signed("/notes/1", creds)
+    assert r.status_code == 200 and r.json()["identity"]["userArn"] == f"arn:aws:iam::{ACCOUNT}:user/dev"
+
+
 # ------------------------------------------------------------------------------------------ Lambda authorizers
 
 

@@ -131,7 +131,9 @@ class ExecuteApi:
             identity.update({"caller": session.user_id, "user": session.user_id, "userArn": session.assumed_role_arn})
             identity.update(_cognito_identity(session))
         else:
-            user, _ = iam._iam_user_key(key)
+            from ..iam.models import user_key
+
+            user, _ = user_key(self.sandbox, key)
             if user is None:
                 raise gw.invalid_token()
             caller = iam._user_caller(user)
