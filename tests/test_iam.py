@@ -572,3 +572,20 @@ def test_policy_without_version_is_accepted_inline_and_its_variables_stay_litera
     iam.update_assume_role_policy(RoleName="Legacy", PolicyDocument=json.dumps(trust))
     assert iam.get_role(RoleName="Legacy")["Role"]["AssumeRolePolicyDocument"] == trust
 
+
+def test_create_saml_provider_with_an_existing_name_is_entity_already_exists(aws):
+    """AWS refuses a second SAML provider of the same name (EntityAlreadyExists, 409) and keeps the first;
+    raw moto replaces it silently."""
+    def metadata(domain):
+        return (f'<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://{domain}/adfs/services/trust">'
+                '<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><KeyDescriptor use="signing">'
+                f'<KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>MIIC{"A" * 1000}</X509Certificate>'
+                '</X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>')  # IAM wants 1,000 characters or more
+
+    iam = aws("iam")
+    arn = iam.create_saml_provider(Name="corp", SAMLMetadataDocument=metadata("corp.example.com"))["SAMLProviderArn"]
+    err = error_of(iam.create_saml_provider, Name="corp", SAMLMetadataDocument=metadata("other.example.com"))
+    assert (err.code, err.message, err.status) == ("EntityAlreadyExists", "Provider with name corp already exists.", 409)
+    assert "corp.example.com" in iam.get_saml_provider(SAMLProviderArn=arn)["SAMLMetadataDocument"]
+    other = iam.create_saml_provider(Name="corp2", SAMLMetadataDocument=metadata("other.example.com"))
+    assert other["SAMLProviderArn"] == f"arn:aws:iam::{ACCOUNT}:saml-provider/corp2"

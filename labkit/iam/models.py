@@ -124,6 +124,11 @@ def groups_of(sb, user_name: str) -> list:
     return iam_backend(sb).get_groups_for_user(user_name)
 
 
+def saml_provider(sb, name: str):
+    """The IAM SAML provider of that name (``arn:aws:iam::<account>:saml-provider/<name>``), or ``None``."""
+    return iam_backend(sb).saml_providers.get(name)
+
+
 def moto_sessions(sb):
     """Every role session moto's own STS issued (for STS operations labkit does not implement)."""
     from moto.sts.models import sts_backends

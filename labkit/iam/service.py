@@ -13,6 +13,10 @@
   *managed* policy (``CreatePolicy``, ``CreatePolicyVersion``) must say 2012-10-17, and there moto's
   refusal is AWS's own. The document is stored as written, so the guard reads ``${...}`` in it as
   literal text (:func:`labkit.iam.policy.evaluate`), as IAM does.
+* ``CreateSAMLProvider`` with the name of an existing provider fails with ``EntityAlreadyExists``
+  (HTTP 409; IAM API Reference, CreateSAMLProvider, *Errors*: "The request was rejected because it
+  attempted to create a resource that already exists"), worded as IAM words it ("Provider with name
+  X already exists.", as quoted in public reports of that error). moto replaces the provider.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from urllib.parse import unquote, urlencode
 from ..wire.dispatch import Service, operation
 from ..wire.request import Headers
 from . import models
-from .exceptions import MalformedPolicyDocument
+from .exceptions import EntityAlreadyExists, MalformedPolicyDocument
 
 __all__ = ["IamService"]
 
@@ -111,6 +115,13 @@ class IamService(Service):
             return ctx.moto()
         return self._legacy_document(text, document, ctx,
                                      lambda text: models.keep_trust_policy(self.sandbox, params.get("RoleName"), text))
+
+    @operation("CreateSAMLProvider")
+    def create_saml_provider(self, params, ctx):
+        name = params.get("Name") or ""
+        if name and models.saml_provider(self.sandbox, name) is not None:
+            raise EntityAlreadyExists(f"Provider with name {name} already exists.")
+        return ctx.moto()
 
 
 IdentityPolicyDocuments = IamService  # the name this service had before labkit.iam became a package
