@@ -535,3 +535,57 @@ def test_role_and_role_policies_read_iams_state_now(sb):
     assert [json.loads(t) for t in labkit.iam.role_policies(sb, role)] == [DEFAULT_AUTH_POLICY, PRIVATE_PREFIX_POLICY]
     iam.delete_role_policy(RoleName="Reader", PolicyName="inline")
     assert [json.loads(t) for t in labkit.iam.role_policies(sb, role)] == [PRIVATE_PREFIX_POLICY]
+
+
+def test_policy_without_version_is_accepted_inline_and_its_variables_stay_literal(tsb, aws):
+    """IAM accepts an inline or trust policy without ``Version`` (it defaults to 2008-10-17) and does not
+    substitute policy variables in it (IAM User Guide, *IAM JSON policy elements: Version*); a managed
+    policy must say 2012-10-17. Raw moto refuses every policy without Version."""
+    iam, s3 = aws("iam"), aws("s3")
+    s3.create_bucket(Bucket="photos")
+    role = iam.create_role(RoleName="Legacy", AssumeRolePolicyDocument=COGNITO_TRUST)["Role"]
+    unversioned = {"Statement": [dict(PRIVATE_PREFIX_POLICY["Statement"][0], Action=["s3:GetObject", "s3:PutObject"])]}
+    iam.put_role_policy(RoleName="Legacy", PolicyName="prefix", PolicyDocument=json.dumps(unversioned))
+    assert iam.get_role_policy(RoleName="Legacy", PolicyName="prefix")["PolicyDocument"] == unversioned
+    legacy = dict(DEFAULT_AUTH_POLICY, Version="2008-10-17")
+    iam.put_role_policy(RoleName="Legacy", PolicyName="sync", PolicyDocument=json.dumps(legacy))
+    assert iam.get_role_policy(RoleName="Legacy", PolicyName="sync")["PolicyDocument"] == legacy
+
+    me = "us-east-1:11111111-1111-1111-1111-111111111111"
+    creds = issue(tsb, role, sub=me)
+    client = aws("s3", **creds.as_boto3())
+    resp = error_of(client.put_object, Bucket="photos", Key=f"private/{me}/a.txt", Body=b"1")
+    assert (resp.code, resp.status) == ("AccessDenied", 403)  # ${...} is literal text in a 2008-10-17 policy
+    client.put_object(Bucket="photos", Key="private/${cognito-identity.amazonaws.com:sub}/a.txt", Body=b"1")
+    assert "prefix (inline)" in tsb.components["iam"].last().policies
+
+    # Other checks still apply, and a managed policy needs the current version (AWS's message).
+    bad = error_of(iam.put_role_policy, RoleName="Legacy", PolicyName="x",
+                   PolicyDocument=json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}))
+    assert (bad.code, bad.status) == ("MalformedPolicyDocument", 400)
+    assert error_of(iam.put_role_policy, RoleName="Nobody", PolicyName="x",
+                    PolicyDocument=json.dumps(unversioned)).code == "NoSuchEntity"
+    managed = error_of(iam.create_policy, PolicyName="m", PolicyDocument=json.dumps(unversioned))
+    assert (managed.code, managed.message) == ("MalformedPolicyDocument", "Policy document must be version 2012-10-17 or greater.")
+
+    trust = {"Statement": json.loads(COGNITO_TRUST)["Statement"]}
+    iam.update_assume_role_policy(RoleName="Legacy", PolicyDocument=json.dumps(trust))
+    assert iam.get_role(RoleName="Legacy")["Role"]["AssumeRolePolicyDocument"] == trust
+
+
+def test_create_saml_provider_with_an_existing_name_is_entity_already_exists(aws):
+    """AWS refuses a second SAML provider of the same name (EntityAlreadyExists, 409) and keeps the first;
+    raw moto replaces it silently."""
+    def metadata(domain):
+        return (f'<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://{domain}/adfs/services/trust">'
+                '<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><KeyDescriptor use="signing">'
+                f'<KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>MIIC{"A" * 1000}</X509Certificate>'
+                '</X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>')  # IAM wants 1,000 characters or more
+
+    iam = aws("iam")
+    arn = iam.create_saml_provider(Name="corp", SAMLMetadataDocument=metadata("corp.example.com"))["SAMLProviderArn"]
+    err = error_of(iam.create_saml_provider, Name="corp", SAMLMetadataDocument=metadata("other.example.com"))
+    assert (err.code, err.message, err.status) == ("EntityAlreadyExists", "Provider with name corp already exists.", 409)
+    assert "corp.example.com" in iam.get_saml_provider(SAMLProviderArn=arn)["SAMLMetadataDocument"]
+    other = iam.create_saml_provider(Name="corp2", SAMLMetadataDocument=metadata("other.example.com"))
+    assert other["SAMLProviderArn"] == f"arn:aws:iam::{ACCOUNT}:saml-provider/corp2"

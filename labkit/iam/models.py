@@ -124,6 +124,11 @@ def groups_of(sb, user_name: str) -> list:
     return iam_backend(sb).get_groups_for_user(user_name)
 
 
+def saml_provider(sb, name: str):
+    """The IAM SAML provider of that name (``arn:aws:iam::<account>:saml-provider/<name>``), or ``None``."""
+    return iam_backend(sb).saml_providers.get(name)
+
+
 def moto_sessions(sb):
     """Every role session moto's own STS issued (for STS operations labkit does not implement)."""
     from moto.sts.models import sts_backends
@@ -160,3 +165,18 @@ def table_keys(sb, region: str, table: str):
         hash_key = next((k["AttributeName"] for k in idx.schema if k.get("KeyType") == "HASH"), None)
         indexes[idx.name] = hash_key
     return t.hash_key_attr, indexes
+
+
+# ------------------------------------------------------------------ writes (documents moto would refuse)
+
+
+def keep_inline_policy(sb, kind: str, owner: str, policy_name: str, text: str) -> None:
+    """Store an inline policy as written, over the copy moto checked (see :mod:`labkit.iam.service`)."""
+    backend = iam_backend(sb)
+    entity = {"role": backend.get_role, "user": backend.get_user, "group": backend.get_group}[kind](owner)
+    entity.put_policy(policy_name, text)
+
+
+def keep_trust_policy(sb, role_name: str, text: str) -> None:
+    """Store a role's trust policy as written, over the copy moto checked."""
+    iam_backend(sb).get_role(role_name).assume_role_policy_document = text
