@@ -80,7 +80,8 @@ t = time.perf_counter()
 import boto3, labkit
 phases["import boto3, labkit"] = time.perf_counter() - t
 t = time.perf_counter()
-import moto, moto.core.models
+from labkit import moto_adapter
+moto_adapter.load()
 phases["import moto"] = time.perf_counter() - t
 from labkit.sandbox import COMPONENTS
 for name in COMPONENTS:
@@ -158,8 +159,7 @@ def _call_chain(region: str, count: int) -> tuple[float, int]:
 @benchmark("call-latency")
 def call_latency(quick: bool) -> list[Figure]:
     """Per-call latency of a fixed chain of user-pool calls: the sandbox beside raw moto (mock_aws)."""
-    import moto
-
+    from . import moto_adapter
     from .sandbox import Sandbox
 
     count = 10 if quick else 40
@@ -169,7 +169,7 @@ def call_latency(quick: bool) -> list[Figure]:
         with Sandbox() as sb:
             seconds, calls = _call_chain(sb.region, count)
         sandbox_ms.append(seconds / calls * 1000)
-        with moto.mock_aws():
+        with moto_adapter.raw_moto():
             seconds, calls = _call_chain("us-east-1", count)
         moto_ms.append(seconds / calls * 1000)
     return versus_moto("per call", statistics.median(sandbox_ms), statistics.median(moto_ms),

@@ -19,7 +19,7 @@ import threading
 import time
 import weakref
 
-from . import errors
+from . import errors, moto_adapter
 from .credentials import CredentialStore
 from .inbox import Mailbox, PostOffice
 from .keys import KeyRing
@@ -136,18 +136,13 @@ class Sandbox:
                     "Another labkit Sandbox is already running in this kernel. Stop it first "
                     "(labkit.Sandbox.current().stop()), or use labkit.Sandbox.fresh(), which does that for you."
                 )
+            moto_adapter.check_contract()  # the moto internals labkit relies on: fail now, loudly
             inprocess.install()
             self._isolate_environment()
             try:
-                from moto import mock_aws
-                from moto.core.models import botocore_stubber
-                from moto.moto_api._internal import mock_random
-
-                self._moto = mock_aws()
-                self._moto.start()
+                self._moto = moto_adapter.start(self.seed)
                 self._set_environment()
-                mock_random.seed(self.seed)
-                self.dispatcher = Dispatcher(self, botocore_stubber)
+                self.dispatcher = Dispatcher(self)
                 self.keys = KeyRing()
                 self.issued = CredentialStore(self)
                 for name in _enabled_components():
@@ -156,6 +151,7 @@ class Sandbox:
                         self.components[name] = module.install(self)
                 Sandbox._active = self
                 inprocess._active = self
+                moto_adapter.check_contract()  # and now that the mock runs: do labkit's hooks take effect?
                 self._state = "running"
                 if self.serve:
                     from .wire.http import HttpServer
@@ -183,7 +179,7 @@ class Sandbox:
         if self.keys is not None:
             self.keys.close()
         if self._moto is not None:
-            self._moto.stop()
+            moto_adapter.stop(self._moto)
             self._moto = None
         self._restore_environment()
         self._state = "stopped"

@@ -347,10 +347,10 @@ def _sandbox_jwks(sb, iss: str) -> dict:
             except ValueError:
                 raise KeysUnavailable(f"The JWKS of {_pool(iss)} is not JSON.") from None
         raise WrongIssuer(_no_such_pool(pool_id, region), reason="no_such_pool")
-    from moto.backends import get_backend
+    from . import moto_adapter
 
     try:
-        pools = get_backend("cognito-idp")[sb.account_id][region].user_pools
+        pools = moto_adapter.backend("cognito-idp", sb.account_id, region).user_pools
     except (KeyError, ValueError):  # a region moto does not know
         pools = {}
     if pool_id not in pools:

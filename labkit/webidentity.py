@@ -263,12 +263,9 @@ def cognito_identity(sb, token: str) -> WebIdentity:
 
 
 def _moto_user_pool(sb, region: str, pool_id: str):
-    from moto.backends import get_backend
+    from . import moto_adapter
 
-    try:
-        return get_backend("cognito-idp")[sb.account_id][region].user_pools.get(pool_id)
-    except KeyError:
-        return None
+    return moto_adapter.user_pool(sb.account_id, region, pool_id)
 
 
 def _user_signed_in(sb, pool, claims: dict) -> bool:
@@ -331,9 +328,9 @@ class _AnyAudience:
 
 
 def _iam_backend(sb):
-    from moto.backends import get_backend
+    from . import moto_adapter
 
-    return get_backend("iam")[sb.account_id]["aws"]
+    return moto_adapter.backend("iam", sb.account_id, moto_adapter.GLOBAL)
 
 
 def _iam_oidc_provider(sb, arn: str):

@@ -56,3 +56,11 @@ def aws(tsb, transport):
 def client(sb):
     """``client("cognito-idp")``: a boto3 client made inside the test's sandbox."""
     return lambda name, **kw: boto3.client(name, **kw)
+
+
+def pytest_collection_modifyitems(config, items):
+    """nbval's items (every ``notebooks/*.ipynb`` cell) are notebook tests too, so that the fast tier
+    ``./test -m "not notebook and not browser"`` leaves them out like the papermill ones."""
+    for item in items:
+        if str(getattr(item, "path", "")).endswith(".ipynb"):
+            item.add_marker(pytest.mark.notebook)

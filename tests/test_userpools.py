@@ -1,5 +1,5 @@
 """User pools (cognito-idp): sign-up codes, passwords, sign-in flows, app clients, tokens, MFA,
-schema, triggers. Each test pins a behaviour that raw moto 5.2.5 gets wrong (see moto-gaps.md)."""
+schema, triggers. Each test pins a behaviour that raw moto 5.2.5 gets wrong (see docs/moto-gaps.md)."""
 
 import re
 

@@ -15,6 +15,7 @@ the sandbox's HTTP endpoint as ``<endpoint>/<api>.execute-api.<region>.amazonaws
 
 from __future__ import annotations
 
+from .. import moto_adapter
 from . import app
 from .models import Deployment, snapshot
 from .route import ExecuteApi
@@ -39,18 +40,14 @@ class ApiGateway:
         self.service = ApiGatewayService(sandbox, self)
 
     def rest_api(self, api_id: str, region: str):
-        from moto.apigateway.models import apigateway_backends
-
         try:
-            return apigateway_backends[self.sandbox.account_id][region].apis.get(api_id)
+            return moto_adapter.backend("apigateway", self.sandbox.account_id, region).apis.get(api_id)
         except KeyError:
             return None
 
     def http_api(self, api_id: str, region: str):
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
         try:
-            return apigatewayv2_backends[self.sandbox.account_id][region].apis.get(api_id)
+            return moto_adapter.backend("apigatewayv2", self.sandbox.account_id, region).apis.get(api_id)
         except KeyError:
             return None
 
@@ -66,14 +63,8 @@ class ApiGateway:
 
     @staticmethod
     def drop_moto_stubs():
-        """Remove moto's ``responses`` callbacks for stage URLs (moto's RestAPI.resource_callback)."""
-        from moto.apigateway.models import RestAPI
-        from moto.core.models import responses_mock
-
-        for registered in list(responses_mock.registered()):
-            callback = getattr(registered, "callback", None)
-            if getattr(callback, "__func__", None) is RestAPI.resource_callback:
-                responses_mock.remove(registered)
+        """Remove moto's ``responses`` callbacks for stage URLs (see the moto adapter)."""
+        moto_adapter.drop_apigateway_stage_stubs()
 
 
 def install(sandbox) -> ApiGateway:

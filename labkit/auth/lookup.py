@@ -49,9 +49,9 @@ def find(sandbox, access_key: str | None) -> KnownKey | None:
 
 
 def _moto_sts(sandbox, access_key: str) -> KnownKey | None:
-    from moto.sts.models import sts_backends
+    from .. import moto_adapter
 
-    for backend in list(sts_backends.get(sandbox.account_id, {}).values()):
+    for backend in moto_adapter.loaded_backends("sts", sandbox.account_id):
         for role in backend.assumed_roles:
             if role.access_key_id == access_key:
                 expiration = role.expiration
@@ -62,10 +62,10 @@ def _moto_sts(sandbox, access_key: str) -> KnownKey | None:
 
 
 def _iam_user(sandbox, access_key: str) -> KnownKey | None:
-    from moto.iam.models import iam_backends
+    from .. import moto_adapter
 
     try:
-        backend = iam_backends[sandbox.account_id]["aws"]
+        backend = moto_adapter.backend("iam", sandbox.account_id, moto_adapter.GLOBAL)
     except KeyError:
         return None
     key = backend.access_keys.get(access_key)

@@ -151,9 +151,9 @@ def _acl_allows(bucket, request, action: str) -> bool:
 
 
 def _s3(sandbox):
-    from moto.s3.models import s3_backends
+    from .. import moto_adapter
 
-    return s3_backends[sandbox.account_id]["aws"]
+    return moto_adapter.backend("s3", sandbox.account_id, moto_adapter.GLOBAL)
 
 
 def _global_keys(sandbox, request) -> dict:

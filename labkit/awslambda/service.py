@@ -30,7 +30,7 @@ import time
 import uuid
 import zipfile
 
-from .. import actions
+from .. import actions, moto_adapter
 from ..errors import NotSimulated, ServiceError
 from ..wire import protocols
 from ..wire.dispatch import Service
@@ -44,9 +44,7 @@ LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 
 
 def _backend(sandbox, region: str):
-    from moto.awslambda.models import lambda_backends
-
-    return lambda_backends[sandbox.account_id][region]
+    return moto_adapter.backend("lambda", sandbox.account_id, region)
 
 
 class LambdaService(Service):
@@ -142,11 +140,9 @@ class LambdaService(Service):
     # ---------------------------------------------------------------- Invoke
     def function(self, name: str, qualifier: str | None, region: str):
         """moto's function (a version or alias resolved), or None."""
-        from moto.awslambda.exceptions import LambdaClientError
-
         try:
             return _backend(self.sandbox, region).get_function(name, qualifier)
-        except (LambdaClientError, KeyError, ValueError):
+        except (moto_adapter.MotoError, KeyError, ValueError):
             return None
 
     def _invoke(self, request, uri):
@@ -240,9 +236,7 @@ class LambdaService(Service):
 
     def _to_cloudwatch(self, fn, env, outcome: Outcome):
         try:
-            from moto.logs.models import logs_backends
-
-            logs = logs_backends[self.sandbox.account_id][fn.region]
+            logs = moto_adapter.backend("logs", self.sandbox.account_id, fn.region)
             group = f"/aws/lambda/{fn.function_name}"
             logs.ensure_log_group(group)
             if env.log_stream not in logs.groups[group].streams:

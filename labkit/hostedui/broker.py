@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import jwt
-from moto.cognitoidp.models import CognitoIdpUser
-from moto.cognitoidp.utils import flatten_attrs
 
+from .. import moto_adapter
 from ..errors import LabkitError
 from .oauth import AuthorizationRequest, AuthorizationServer, OAuthError
 from .upstream import OpenIdCodeFlow, authn_request, new_request_id
@@ -242,15 +241,15 @@ class Broker:
         if user is None:
             identities = [{"userId": user_id, "providerName": provider.name, "providerType": self.provider_type(provider),
                            "issuer": issuer, "primary": True, "dateCreated": int(self.sandbox.clock.time() * 1000)}]
-            user = CognitoIdpUser(pool.id, username, None, "EXTERNAL_PROVIDER",
-                                  [{"Name": k, "Value": v} for k, v in {**attrs, "identities": json.dumps(identities)}.items()])
+            user = moto_adapter.new_user(pool.id, username, None, "EXTERNAL_PROVIDER",
+                                         [{"Name": k, "Value": v} for k, v in {**attrs, "identities": json.dumps(identities)}.items()])
             user.id = str(_uuid(self.sandbox.random))
             user.update_attributes([{"Name": "sub", "Value": user.id}])
             pool.users[username] = user
             self._join_provider_group(pool, provider, user)
         elif attrs:
             user.update_attributes([{"Name": k, "Value": v} for k, v in attrs.items()])
-        user.attribute_lookup = flatten_attrs(user.attributes)
+        user.attribute_lookup = moto_adapter.flatten_attrs(user.attributes)
         return user
 
     def _join_provider_group(self, pool, provider, user) -> None:

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_plus, urlencode
 
 import jwt
-from moto.backends import get_backend
-from moto.cognitoidp.utils import flatten_attrs
 
+from .. import moto_adapter
 from ..errors import ServiceError
 from ..userpools import attributes as pool_attributes
 from ..userpools import users as pool_users
@@ -145,7 +144,7 @@ class AuthorizationServer:
         return self.sandbox.clock.time()
 
     def backend(self, region: str):
-        return get_backend("cognito-idp")[self.sandbox.account_id][region]
+        return moto_adapter.backend("cognito-idp", self.sandbox.account_id, region)
 
     def pool_of_domain(self, domain: str, region: str | None = None):
         """The user pool whose domain (prefix or custom domain) is ``domain``, or None."""
@@ -528,7 +527,7 @@ class AuthorizationServer:
         for scope in narrowed:
             wanted |= set(USERINFO_SCOPES[scope])
         info = {"sub": user.id}
-        for name, value in flatten_attrs(user.attributes).items():
+        for name, value in moto_adapter.flatten_attrs(user.attributes).items():
             if name == "sub" or (client is not None and not pool_attributes.readable(client, name)):
                 continue
             if narrowed and name not in wanted and not (name.startswith("custom:") and "profile" in narrowed):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote
 
+from .. import moto_adapter
 from .policy import Policy
 
 __all__ = ["role", "role_policies", "identity_policies", "trust_policy"]
@@ -35,15 +36,11 @@ def parse(text, name: str) -> Policy:
 
 
 def iam_backend(sb):
-    from moto.iam.models import iam_backends
-
-    return iam_backends[sb.account_id]["aws"]
+    return moto_adapter.backend("iam", sb.account_id, moto_adapter.GLOBAL)
 
 
 def s3_backend(sb):
-    from moto.s3.models import s3_backends
-
-    return s3_backends[sb.account_id]["aws"]
+    return moto_adapter.backend("s3", sb.account_id, moto_adapter.GLOBAL)
 
 
 def role(sb, role_arn: str, *, by_name: bool = False):
@@ -131,9 +128,7 @@ def saml_provider(sb, name: str):
 
 def moto_sessions(sb):
     """Every role session moto's own STS issued (for STS operations labkit does not implement)."""
-    from moto.sts.models import sts_backends
-
-    for backend in list(sts_backends.get(sb.account_id, {}).values()):
+    for backend in moto_adapter.loaded_backends("sts", sb.account_id):
         yield from backend.assumed_roles
 
 
@@ -151,10 +146,8 @@ def bucket_policy(sb, name: str) -> Policy | None:
 
 def table_keys(sb, region: str, table: str):
     """``(partition key, {index: partition key})`` of a DynamoDB table, or ``None``."""
-    from moto.dynamodb.models import dynamodb_backends
-
     try:
-        backend = dynamodb_backends[sb.account_id][region]
+        backend = moto_adapter.backend("dynamodb", sb.account_id, region)
     except KeyError:
         return None
     t = backend.tables.get(table)

@@ -12,6 +12,7 @@ Rooms, as in moto: ``models`` (state and rules), ``access`` (which credentials r
 
 from __future__ import annotations
 
+from .. import moto_adapter
 from .directory import Directory
 from .models import SyncBackend
 from .responses import name_operation, routes
@@ -55,11 +56,9 @@ class SyncComponent:
 
     # ------------------------------------------------------------------ Cognito Streams -> Kinesis (moto)
     def _kinesis_stream(self, pool_id: str, name: str):
-        from moto.backends import get_backend
-
         region = pool_id.split(":", 1)[0]
         try:
-            return get_backend("kinesis")[self.sandbox.account_id][region].describe_stream(stream_arn=None, stream_name=name)
+            return moto_adapter.backend("kinesis", self.sandbox.account_id, region).describe_stream(stream_arn=None, stream_name=name)
         except Exception:
             return None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import moto_adapter
 from .exceptions import (
     ExpiredTokenException,
     MissingAuthenticationTokenException,
@@ -83,9 +84,7 @@ def identify(sandbox, access_key: str | None) -> Caller:
 
 def _iam_user_key(sandbox, access_key: str) -> bool:
     try:
-        from moto.backends import get_backend
-
-        return access_key in get_backend("iam")[sandbox.account_id]["aws"].access_keys
+        return access_key in moto_adapter.backend("iam", sandbox.account_id, moto_adapter.GLOBAL).access_keys
     except Exception:
         return False
 

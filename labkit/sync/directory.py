@@ -7,6 +7,8 @@ offer) and moto second, so that sync works whichever of the two knows the identi
 
 from __future__ import annotations
 
+from .. import moto_adapter
+
 
 class Directory:
     def __init__(self, sandbox):
@@ -18,9 +20,7 @@ class Directory:
         return getattr(comp, "state", comp)  # labkit.identitypools keeps its pools on service.state
 
     def _moto(self, region: str | None = None):
-        from moto.backends import get_backend
-
-        return get_backend("cognito-identity")[self.sandbox.account_id][region or self.sandbox.region]
+        return moto_adapter.backend("cognito-identity", self.sandbox.account_id, region or self.sandbox.region)
 
     @staticmethod
     def _ask(component, names, *args):

@@ -10,6 +10,7 @@ Everything else is plain boto3 (``boto3.client("cognito-idp")``).
 
 from __future__ import annotations
 
+from .. import moto_adapter
 from ..errors import LabkitError
 from .exceptions import ResourceNotFound
 from .routes import WellKnownRoute
@@ -91,45 +92,9 @@ class UserPools:
         return self.service.model.issue(pool, client, user, source)
 
 
-def _lighten_moto_pools() -> None:
-    """moto imports its one shipped RSA key again for every pool (~140 ms). Pools here are signed
-    with their own keys (labkit.keys), so moto's key is imported once, only if moto itself signs."""
-    from types import SimpleNamespace
-
-    from moto.cognitoidp import models
-
-    if getattr(models, "_labkit_light", False):
-        return
-    real_import = models.jwk.RSAKey.import_key
-    cache: dict = {}
-
-    def load_once(data):
-        key = cache.get("key")
-        if key is None:
-            key = cache["key"] = real_import(data)
-        return key
-
-    class _LazyKey:
-        """The ``json_web_key`` attribute: imported on first read, shared by every pool."""
-
-        def __get__(self, obj, objtype=None):
-            if obj is None:
-                return self
-            from moto.utilities.utils import load_resource
-
-            return load_once(load_resource("cognitoidp/resources/jwks-private.json"))
-
-        def __set__(self, obj, value):
-            pass
-
-    models.CognitoIdpUserPool.json_web_key = _LazyKey()
-    models.jwk = SimpleNamespace(RSAKey=SimpleNamespace(import_key=lambda data: None))
-    models._labkit_light = True
-
-
 def install(sandbox) -> UserPools:
     """Register the cognito-idp service and the well-known routes on ``sandbox.dispatcher``."""
-    _lighten_moto_pools()
+    moto_adapter.lighten_user_pools()
     from . import srp
 
     if srp.g_pow._table is None:

@@ -7,11 +7,11 @@ once, at creation; ``Required`` standard attributes must be given at sign-up.
 
 from __future__ import annotations
 
-from moto.cognitoidp.models import CognitoIdpUserPoolAttribute
+from .. import moto_adapter
 
 from .exceptions import InvalidParameter
 
-STANDARD = CognitoIdpUserPoolAttribute.STANDARD_SCHEMA
+STANDARD = moto_adapter.standard_schema()
 SCHEMA_ERROR = "Attributes did not conform to the schema: "
 # Cognito maintains these itself; a user cannot write them.
 READ_ONLY = {"sub"}
@@ -22,7 +22,7 @@ def _schema(pool, name: str):
     if attr is not None:
         return attr
     if name in STANDARD:
-        return CognitoIdpUserPoolAttribute(name, False, STANDARD[name])
+        return moto_adapter.pool_attribute(name, False, STANDARD[name])
     return None
 
 
@@ -32,7 +32,7 @@ def complete_schema(pool) -> None:
     given = dict(pool.schema_attributes)
     merged = {}
     for name, schema in STANDARD.items():
-        merged[name] = given.pop(name, None) or CognitoIdpUserPoolAttribute(name, False, schema)
+        merged[name] = given.pop(name, None) or moto_adapter.pool_attribute(name, False, schema)
     merged.update(given)
     pool.schema_attributes = merged
 

@@ -14,11 +14,9 @@ import hmac
 import json
 import string
 
-from moto.backends import get_backend
-from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatus
-from moto.cognitoidp.utils import expand_attrs, flatten_attrs, validate_username_format
-
+from .. import moto_adapter
 from ..errors import ServiceError
+from ..moto_adapter import UserStatus, expand_attrs, flatten_attrs, validate_username_format
 from . import attributes, clients, codes, mfa, passwords, plans, users
 from .exceptions import (
     CodeMismatch,
@@ -67,12 +65,12 @@ class UserPoolsModel:
         return self.sandbox.random
 
     def backend(self, region: str | None = None):
-        return get_backend("cognito-idp")[self.sandbox.account_id][region or self.sandbox.region]
+        return moto_adapter.backend("cognito-idp", self.sandbox.account_id, region or self.sandbox.region)
 
     def _regions(self):
-        return get_backend("cognito-idp")[self.sandbox.account_id].regions
+        return moto_adapter.regions("cognito-idp", self.sandbox.account_id)
 
-    def pool(self, pool_id: str, region: str | None = None) -> CognitoIdpUserPool:
+    def pool(self, pool_id: str, region: str | None = None):
         region = (pool_id or "").split("_", 1)[0] if "_" in (pool_id or "") else region
         try:
             pool = self.backend(region).user_pools.get(pool_id) if region in self._regions() else None
@@ -133,7 +131,7 @@ class UserPoolsModel:
         return pool, user, claims
 
     # ================================================================== pools and clients
-    def create_pool(self, account_id: str, region: str, name: str | None, settings: dict) -> CognitoIdpUserPool:
+    def create_pool(self, account_id: str, region: str, name: str | None, settings: dict):
         """A pool with an id shaped like AWS's (region + "_" + 9 alphanumerics)."""
         if not name:
             raise InvalidParameter("1 validation error detected: Value null at 'poolName' failed to satisfy constraint: Member must not be null")
@@ -142,7 +140,7 @@ class UserPoolsModel:
             raise InvalidParameter("Password policy minimum length must be between 6 and 99")
         settings["UserPoolTier"] = plans.check_tier(settings.get("UserPoolTier"))
         plans.check_pool_settings(settings, settings["UserPoolTier"])
-        pool = CognitoIdpUserPool(account_id, region, name, settings)
+        pool = moto_adapter.new_user_pool(account_id, region, name, settings)
         attributes.complete_schema(pool)
         new_id = f"{region}_" + "".join(self.random.choice(ALNUM) for _ in range(9))
         pool.id = new_id
@@ -261,8 +259,8 @@ class UserPoolsModel:
         if response.get("autoVerifyPhone") and "phone_number" in given:
             given["phone_number_verified"] = "true"
         confirmed = bool(response.get("autoConfirmUser"))
-        user = CognitoIdpUser(pool.id, None if by_attr else username, None,
-                              UserStatus.CONFIRMED if confirmed else UserStatus.UNCONFIRMED, expand_attrs(given))
+        user = moto_adapter.new_user(pool.id, None if by_attr else username, None,
+                                     UserStatus.CONFIRMED if confirmed else UserStatus.UNCONFIRMED, expand_attrs(given))
         pool.users[user.username] = user
         users.set_password(pool, user, password, self.random)
         result = {"UserConfirmed": confirmed, "UserSub": user.id}
@@ -311,7 +309,7 @@ class UserPoolsModel:
 
     # ================================================================== admin-created users and passwords
     def admin_create_user(self, pool, *, username: str, action: str | None, attrs, temporary_password: str | None,
-                          validation_data, client_metadata, mediums) -> CognitoIdpUser:
+                          validation_data, client_metadata, mediums):
         """AdminCreateUser: a FORCE_CHANGE_PASSWORD user and an invitation with a temporary password."""
         if action == "RESEND":
             user = self.user(pool, username)

@@ -10,8 +10,7 @@ DescribeUserPool...) are moto's.
 
 from __future__ import annotations
 
-from moto.core.exceptions import JsonRESTError
-
+from .. import moto_adapter
 from ..wire.dispatch import Service, operation
 from .exceptions import Unauthorized, UnsupportedTokenType, from_moto
 from .models import UserPoolsModel, mfa_settings
@@ -31,7 +30,7 @@ class UserPoolService(Service):
     def handle(self, request):
         try:
             return super().handle(request)
-        except JsonRESTError as exc:  # moto's backend raised one of AWS's errors while we used it
+        except moto_adapter.MotoError as exc:  # moto's backend raised one of AWS's errors while we used it
             return self.error(from_moto(exc))
 
     def pool(self, pool_id: str, region: str | None = None):

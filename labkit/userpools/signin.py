@@ -41,10 +41,9 @@ import base64
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from moto.cognitoidp.models import UserStatus
-
 from ..errors import ServiceError
 from ..inbox import mask
+from ..moto_adapter import UserStatus
 from . import attributes, clients, codes, mfa, passwords, plans, srp, users
 from .exceptions import CodeMismatch, InvalidParameter, LimitExceeded, NotAuthorized, SoftwareTokenMFANotFound, UserNotFound
 

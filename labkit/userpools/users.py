@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from moto.cognitoidp.utils import flatten_attrs
+from .. import moto_adapter
+from ..moto_adapter import flatten_attrs
 
 from .codes import CodeBook
 from .passwords import Verifier
 
-_ATTR = "_labkit_secrets"
+_ATTR = "secrets"  # labkit's attribute on moto's user (moto_adapter.extra)
 
 
 @dataclass
@@ -30,10 +31,10 @@ class UserSecrets:
 
 
 def secrets(pool, user, random) -> UserSecrets:
-    s = getattr(user, _ATTR, None)
+    s = moto_adapter.extra(user, _ATTR)
     if s is None:
         s = UserSecrets()
-        setattr(user, _ATTR, s)
+        moto_adapter.set_extra(user, _ATTR, s)
         if user.password:  # made directly in moto's storage: keep a verifier, forget the password
             s.verifier = Verifier.make(pool.id, user.username, user.password, random)
             user.password = None
@@ -67,7 +68,7 @@ def find(pool, name: str | None):
     user = pool.users.get(name)
     if user is not None:
         return user
-    count, index = getattr(pool, _INDEX, None) or (-1, None)
+    count, index = moto_adapter.extra(pool, _INDEX) or (-1, None)
     if index is not None:
         hit = pool.users.get(index.get(name, ""))
         if hit is not None and _answers_to(pool, hit, name):
@@ -81,17 +82,16 @@ def find(pool, name: str | None):
             index.setdefault(key, u.username)
             if key == name and found is None:
                 found = u
-    setattr(pool, _INDEX, (len(pool.users), index))
+    moto_adapter.set_extra(pool, _INDEX, (len(pool.users), index))
     return found
 
 
 def changed(pool) -> None:
     """A user's sign-in attributes changed (email, phone, their verification): rebuild the index."""
-    if hasattr(pool, _INDEX):
-        delattr(pool, _INDEX)
+    moto_adapter.drop_extra(pool, _INDEX)
 
 
-_INDEX = "_labkit_alias_index"
+_INDEX = "alias_index"  # labkit's attribute on moto's pool
 
 
 def _names_of(pool, user):

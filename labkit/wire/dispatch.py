@@ -6,7 +6,8 @@ Order for each request (the same whichever transport brought it):
 1b. authentication (:mod:`labkit.auth`): the request's signature, key and token, as AWS checks them.
 2. ``guards``: checks that may answer first (IAM enforcement of sandbox-issued credentials).
 3. the :class:`Service` registered for the request's signing name, if it implements the operation.
-4. moto, for everything labkit does not override (storage, S3, DynamoDB, IAM objects...).
+4. moto, for everything labkit does not override (storage, S3, DynamoDB, IAM objects...), through
+   :func:`labkit.moto_adapter.answer`.
 
 Every decided request is written to the :class:`CallLog`, which the flow pictures read.
 """
@@ -19,9 +20,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-from botocore.awsrequest import AWSPreparedRequest
-from botocore.compat import HTTPHeaders
-
+from .. import moto_adapter
 from ..errors import ServiceError
 from . import protocols
 from .request import Request, Response
@@ -159,9 +158,8 @@ Guard = Callable[[Request], "Response | None"]
 class Dispatcher:
     """Decides every request of one sandbox (see the module docstring for the order)."""
 
-    def __init__(self, sandbox, moto_stubber):
+    def __init__(self, sandbox):
         self.sandbox = sandbox
-        self._moto_stubber = moto_stubber
         self.services: dict[str, Service] = {}
         self.routes: list[Route] = []
         self.guards: list[Guard] = []
@@ -172,21 +170,8 @@ class Dispatcher:
         self.services[service.signing_name] = service
         return service
 
-    def moto(self, request: Request) -> Response | None:
-        """moto's answer to ``request`` (its in-process stubber, also for HTTP requests)."""
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        headers = HTTPHeaders()
-        for k, v in request.headers.items():
-            headers[k] = v
-        prepared = AWSPreparedRequest(request.method, request.url, headers, request.body, stream_output=False)
-        answer = BotocoreStubber.process_request(self._moto_stubber, prepared)
-        if answer is None:
-            return None
-        status, hdrs, body = answer
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        return Response(status, dict(hdrs or {}), body or b"")
+    # moto's answer to ``request`` (its in-process stubber, also for HTTP requests)
+    moto = staticmethod(moto_adapter.answer)
 
     def handle(self, request: Request) -> tuple[Response | None, str]:
         """Answer ``request``; returns ``(response, handled_by)``; ``(None, "")`` when nobody can."""

@@ -8,7 +8,7 @@ Installed once, at import of labkit:
   once that sandbox has stopped (instead of quietly talking to real AWS);
 * moto's ``requests`` interception (for plain HTTP libraries) is routed through the sandbox too.
 
-No port is opened.
+No port is opened. The patching of moto and botocore itself is :mod:`labkit.moto_adapter`'s.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
-import botocore.session
 from botocore.awsrequest import AWSResponse
-from botocore.handlers import BUILTIN_HANDLERS
 
+from .. import moto_adapter
 from .request import Headers, Request, Response
 
-_installed = False
 _active = None  # the running Sandbox, set by labkit.sandbox
-_orig_create_client = botocore.session.Session.create_client
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -79,74 +76,54 @@ def is_loopback(url: str) -> bool:
 
 
 def _before_send(request=None, event_name=None, **kwargs):
+    """botocore's ``before-send`` handler (in moto's place): the running sandbox answers, else moto."""
     sandbox = _active
     if sandbox is None:
-        return _moto_stubber()(event_name, request, **kwargs)
+        return moto_adapter.moto_before_send(event_name, request, **kwargs)
     return sandbox._answer_botocore(request)
 
 
-def _moto_stubber():
-    from moto.core.models import botocore_stubber
-
-    return botocore_stubber
-
-
-def _create_client(self, *args, **kwargs):
-    client = _orig_create_client(self, *args, **kwargs)
+def _new_client(client):
+    """Every client created while a sandbox runs refuses to work once that sandbox has stopped."""
     sandbox = _active
     if sandbox is not None:
         client.meta.events.register_first("before-send", sandbox._client_guard)
-    return client
+
+
+def _through_sandbox(prepared_request):
+    """A plain-HTTP request (requests, through moto's ``responses`` mock) for an AWS service moto
+    routes: the running sandbox's ``(status, headers, body)``, or None (no sandbox: moto answers)."""
+    sandbox = _active
+    if sandbox is None:
+        return None
+    request = Request(
+        method=prepared_request.method,
+        url=prepared_request.url,
+        headers=Headers(dict(prepared_request.headers)),
+        body=body_bytes(prepared_request.body),
+        transport="in-process",
+    )
+    response = sandbox._answer(request)
+    if response is None:
+        return 404, {}, "Not found in the labkit sandbox"
+    return response.status, response.headers, response.body
+
+
+def _sandbox_first(prepared_request):
+    """Any other *.amazonaws.com address plain HTTP libraries ask for, which moto answers with its
+    catch-all "not implemented": the sandbox's answer if it has one (e.g. the identity service's JWKS),
+    else None."""
+    if _active is None:
+        return None
+    from ..errors import NotSimulated
+
+    try:
+        answer = _through_sandbox(prepared_request)
+    except NotSimulated:
+        return None
+    return None if answer is None or answer[0] == 404 else answer
 
 
 def install():
-    """Put labkit's hooks in place of moto's (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    stubber = _moto_stubber()  # importing moto registers its handler; we take its place
-    for i, entry in enumerate(BUILTIN_HANDLERS):
-        if entry[0] == "before-send" and entry[1] is stubber:
-            BUILTIN_HANDLERS[i] = ("before-send", _before_send) + tuple(entry[2:])
-    if not any(e[1] is _before_send for e in BUILTIN_HANDLERS):
-        BUILTIN_HANDLERS.append(("before-send", _before_send))
-    botocore.session.Session.create_client = _create_client
-
-    def through_sandbox(prepared_request):
-        sandbox = _active
-        if sandbox is None:
-            return type(stubber).process_prepared_request(stubber, prepared_request)
-        request = Request(
-            method=prepared_request.method,
-            url=prepared_request.url,
-            headers=Headers(dict(prepared_request.headers)),
-            body=body_bytes(prepared_request.body),
-            transport="in-process",
-        )
-        response = sandbox._answer(request)
-        if response is None:
-            return 404, {}, "Not found in the labkit sandbox"
-        return response.status, response.headers, response.body
-
-    stubber.process_prepared_request = through_sandbox
-
-    # moto answers any other *.amazonaws.com address that plain HTTP libraries ask for with its
-    # catch-all "not implemented"; give the sandbox a chance first (e.g. the identity service's JWKS).
-    import moto.core.models as moto_models
-
-    not_implemented = moto_models.not_implemented_callback
-
-    def sandbox_or_not_implemented(prepared_request):
-        if _active is not None:
-            from ..errors import NotSimulated
-
-            try:
-                status, headers, body = through_sandbox(prepared_request)
-            except NotSimulated:
-                status = 404
-            if status != 404:
-                return status, headers, body
-        return not_implemented(prepared_request)
-
-    moto_models.not_implemented_callback = sandbox_or_not_implemented
-    _installed = True
+    """Put labkit's hooks in place of moto's (idempotent; the moto side is :func:`moto_adapter.install`)."""
+    moto_adapter.install(_before_send, _new_client, _through_sandbox, _sandbox_first)
