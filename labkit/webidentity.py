@@ -12,18 +12,15 @@ Two AWS services accept a token from an identity provider and give temporary cre
 
 This module holds what both mean: each validator returns a :class:`WebIdentity` or raises a
 :class:`LoginRejected` subclass saying why (as PyJWT does); each service words the reason its own way.
-:func:`assume_role` is the STS step shared by the basic flow and Cognito's enhanced flow: the role must
-exist and its trust policy must allow ``sts:AssumeRoleWithWebIdentity`` for this identity
-(evaluated by :mod:`labkit.policy`), then the sandbox issues credentials that IAM knows.
+:func:`session_keys` are the condition keys a web identity brings to its role session; the session
+itself is issued by :mod:`labkit.sts.sessions`, the one issuer of role sessions.
 No HTTP in here.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 import jwt
 
@@ -48,7 +45,7 @@ class LoginRejected(Exception):
         super().__init__(self.reason)
 
 
-class Malformed(LoginRejected):
+class MalformedToken(LoginRejected):
     reason = "Not a valid OpenId Connect identity token."
 
 
@@ -56,7 +53,7 @@ class BadSignature(LoginRejected):
     reason = "Couldn't verify signed token."
 
 
-class Expired(LoginRejected):
+class TokenExpired(LoginRejected):
     def __init__(self, now: int, exp: int):
         self.now, self.exp = now, exp
         super().__init__(f"Token expired: {now} >= {exp}")
@@ -76,11 +73,11 @@ class MissingClaim(LoginRejected):
         super().__init__(f"Missing a required claim: {claim}")
 
 
-class Revoked(LoginRejected):
+class SessionRevoked(LoginRejected):
     reason = "Token is revoked."
 
 
-class NoSuchProvider(LoginRejected):
+class NoOpenIdProvider(LoginRejected):
     """STS: no OIDC provider registered in IAM for the token's issuer."""
 
 
@@ -115,11 +112,11 @@ def _sandbox_now(sb) -> int:
 def _decode_jwt(token: str, key_for_kid, now: int) -> dict:
     """Signature (RS256) with the issuer's key, then expiry on the sandbox's clock."""
     if not isinstance(token, str) or token.count(".") != 2:
-        raise Malformed()
+        raise MalformedToken()
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise Malformed() from None
+        raise MalformedToken() from None
     if header.get("alg") != "RS256":
         raise BadSignature()
     key = key_for_kid(header.get("kid"))
@@ -130,12 +127,12 @@ def _decode_jwt(token: str, key_for_kid, now: int) -> dict:
     except jwt.InvalidSignatureError:
         raise BadSignature() from None
     except jwt.PyJWTError:
-        raise Malformed() from None
+        raise MalformedToken() from None
     for claim in ("iss", "sub", "aud", "exp"):
         if claim not in claims:
             raise MissingClaim(claim)
     if now >= int(claims["exp"]):
-        raise Expired(now, int(claims["exp"]))
+        raise TokenExpired(now, int(claims["exp"]))
     return claims
 
 
@@ -175,7 +172,7 @@ def facebook(sb, token: str, app_ids) -> WebIdentity:
         raise IncorrectAudience()
     now = _sandbox_now(sb)
     if now >= data["expires_at"]:
-        raise Expired(now, data["expires_at"])
+        raise TokenExpired(now, data["expires_at"])
     if not data["is_valid"]:
         raise LoginRejected("Invalid Facebook token.")
     keys = {f"{FACEBOOK}:app_id": data["app_id"], f"{FACEBOOK}:id": data["user_id"]}
@@ -190,7 +187,7 @@ def amazon(sb, token: str, app_ids) -> WebIdentity:
     if "error" in info:
         stored = lwa.tokens.get(token) if isinstance(token, str) else None
         if stored is not None and stored.valid:
-            raise Expired(_sandbox_now(sb), stored.expires_at)
+            raise TokenExpired(_sandbox_now(sb), stored.expires_at)
         raise LoginRejected("Invalid Amazon token.")
     if info["app_id"] not in app_ids and info["aud"] not in app_ids:
         raise IncorrectAudience()
@@ -228,11 +225,11 @@ def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_che
         raise IssuerMismatch()
     pool_id, region = m.group("pool"), m.group("region")
     if not isinstance(token, str) or token.count(".") != 2:
-        raise Malformed()
+        raise MalformedToken()
     try:
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        raise Malformed() from None
+        raise MalformedToken() from None
     if unverified.get("iss") != f"https://{provider_name}":
         raise IssuerMismatch()
     pool = _moto_user_pool(sb, region, pool_id)
@@ -245,7 +242,7 @@ def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_che
     if not _audience_ok(claims["aud"], client_ids):
         raise IncorrectAudience()
     if server_side_check and not _user_signed_in(sb, pool, claims):
-        raise Revoked()
+        raise SessionRevoked()
     keys = {f"{provider_name}:aud": claims["aud"], f"{provider_name}:sub": claims["sub"]}
     return WebIdentity(provider_name, claims["sub"], claims["aud"], int(claims["exp"]), claims, keys,
                        f"{provider_name}:CognitoSignIn:{claims['sub']}")
@@ -298,11 +295,11 @@ def for_sts(sb, token: str, provider_id: str | None = None) -> WebIdentity:
         answer = check(sb, token, _AnyAudience())
         return answer
     if not isinstance(token, str) or token.count(".") != 2:
-        raise Malformed()
+        raise MalformedToken()
     try:
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        raise Malformed() from None
+        raise MalformedToken() from None
     iss = str(unverified.get("iss") or "").rstrip("/")
     if not iss:
         raise MissingClaim("iss")
@@ -314,7 +311,7 @@ def for_sts(sb, token: str, provider_id: str | None = None) -> WebIdentity:
     if host_path == GOOGLE and registered is None:
         return google(sb, token, _AnyAudience())
     if registered is None:
-        raise NoSuchProvider(f"No OpenIDConnect provider found in your account for {iss}")
+        raise NoOpenIdProvider(f"No OpenIDConnect provider found in your account for {iss}")
     m = USER_POOL_PROVIDER.match(host_path)
     if m:
         identity = user_pool(sb, token, host_path, registered.client_id_list)
@@ -345,59 +342,6 @@ def iam_oidc_provider_for(sb, arn: str):
     return _iam_oidc_provider(sb, arn)
 
 
-def find_role(sb, role_arn: str):
-    """moto's IAM role for an ARN, or None."""
-    if not isinstance(role_arn, str) or not role_arn.startswith("arn:aws:iam::"):
-        return None
-    for role in _iam_backend(sb).roles.values():
-        if role.arn == role_arn:
-            return role
-    return None
-
-
-def role_policies(sb, role) -> list[str]:
-    """A role's identity-based policies (inline and attached managed) as JSON texts."""
-    docs = [unquote(doc) if isinstance(doc, str) and doc.startswith("%7B") else doc for doc in role.policies.values()]
-    for managed in role.managed_policies.values():
-        version = next((v for v in getattr(managed, "versions", []) if getattr(v, "is_default", False)), None)
-        doc = version.document if version is not None else getattr(managed, "document", None)
-        if doc:
-            docs.append(doc)
-    return [d if isinstance(d, str) else json.dumps(d) for d in docs]
-
-
-def trust_policy(role) -> dict | str:
-    doc = role.assume_role_policy_document
-    if isinstance(doc, str) and doc.startswith("%7B"):
-        doc = unquote(doc)
-    return doc
-
-
-class TrustRefused(Exception):
-    """The role does not exist, or its trust policy does not allow this principal to assume it."""
-
-    def __init__(self, explanation: str):
-        super().__init__(explanation)
-        self.explanation = explanation
-
-
-def check_trust(sb, role, action: str, principal: str, keys: dict, identity_policies=()):
-    """Evaluate ``role``'s trust policy for ``action`` by ``principal`` (labkit.policy); raise TrustRefused."""
-    from .policy import Policy, PolicyError, RequestContext, evaluate
-
-    try:
-        decision = evaluate(
-            RequestContext(action, role.arn, principal, sb.account_id, keys=keys),
-            identity_policies=list(identity_policies),
-            resource_policy=Policy.parse(trust_policy(role), name=f"trust policy of {role.name}"),
-        )
-    except PolicyError as exc:
-        raise TrustRefused(f"the trust policy of {role.name} is not valid: {exc}") from None
-    if not decision.allowed:
-        raise TrustRefused(decision.explain())
-    return decision
-
-
 def session_keys(identity: WebIdentity, extra: dict | None = None) -> dict:
     """Condition keys and policy variables of a web identity session (IAM User Guide, condition-keys-wif)."""
     keys = dict(identity.keys)
@@ -405,29 +349,3 @@ def session_keys(identity: WebIdentity, extra: dict | None = None) -> dict:
     if extra:
         keys.update(extra)
     return keys
-
-
-def assume_role(sb, role_arn: str, identity: WebIdentity, *, session_name: str, duration: int, source: str,
-                session_policies=(), identity_id: str | None = None, extra_keys: dict | None = None,
-                session_tags: dict | None = None):
-    """The STS step of both flows: the role exists, its trust policy allows this web identity -> credentials.
-
-    Raises :class:`TrustRefused` otherwise. The credentials carry the identity's condition keys plus
-    ``aws:userid`` (``<role id>:<session name>``), as IAM sees them on every later call. Session tags
-    (``aws:PrincipalTag/<key>``) need ``sts:TagSession`` in the trust policy too ("Passing session tags
-    using AssumeRoleWithWebIdentity", IAM User Guide id_session-tags.html).
-    """
-    role = find_role(sb, role_arn)
-    if role is None:
-        raise TrustRefused(f"role {role_arn} does not exist")
-    keys = session_keys(identity)
-    check_trust(sb, role, "sts:AssumeRoleWithWebIdentity", identity.principal, keys)
-    if session_tags:
-        request_tags = {f"aws:RequestTag/{k}": v for k, v in session_tags.items()}
-        check_trust(sb, role, "sts:TagSession", identity.principal, {**keys, **request_tags, "aws:TagKeys": list(session_tags)})
-        keys.update({f"aws:PrincipalTag/{k}": v for k, v in session_tags.items()})
-    keys.update(extra_keys or {})
-    keys["aws:userid"] = f"{role.id}:{session_name}"
-    keys["aws:PrincipalType"] = "AssumedRole"
-    return sb.issued.issue(role_arn=role.arn, role_id=role.id, session_name=session_name, duration=duration, source=source,
-                           context=keys, session_policies=session_policies, identity_id=identity_id, subject=identity.subject)

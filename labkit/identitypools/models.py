@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import jwt
 
 from .. import webidentity as wi
+from ..sts import sessions
 from . import logins as login_checks
 from . import rolemapping
 from .exceptions import (UNAUTHENTICATED_REFUSED, LOGINS_DONT_MATCH, DeveloperUserAlreadyRegisteredException,
@@ -97,7 +98,6 @@ class Identity:
 
 def _date(epoch: float) -> _dt.datetime:
     return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc)
-
 
 
 class IdentityPools:
@@ -356,15 +356,16 @@ class IdentityPools:
         pool = self.pool(ident.pool_id)
         role_arn = rolemapping.choose_role(pool, webs, custom_role_arn)
         keys = self.cognito_keys(pool, ident, webs)
-        session = wi.WebIdentity(wi.COGNITO_IDENTITY, ident.id, pool.id, 0, {"amr": keys[f"{wi.COGNITO_IDENTITY}:amr"]}, keys)
+        trust_keys = dict(keys, **{"aws:FederatedProvider": wi.COGNITO_IDENTITY})
         extra = {}
         for web in webs:
             extra.update(web.keys)
         try:
-            creds = wi.assume_role(self.sandbox, role_arn, session, session_name=SESSION_NAME, duration=ENHANCED_FLOW_DURATION,
-                                   source="GetCredentialsForIdentity", identity_id=ident.id, extra_keys=extra,
-                                   session_tags=self.session_tags(pool, webs))
-        except wi.TrustRefused:
+            creds = sessions.issue(self.sandbox, sessions.find_role(self.sandbox, role_arn), action="sts:AssumeRoleWithWebIdentity",
+                                   principal=wi.COGNITO_IDENTITY, trust_keys=trust_keys, session_keys={**trust_keys, **extra},
+                                   name=SESSION_NAME, seconds=ENHANCED_FLOW_DURATION, source="GetCredentialsForIdentity",
+                                   session_tags=self.session_tags(pool, webs), identity_id=ident.id, subject=ident.id)
+        except sessions.TrustRefused:
             raise InvalidIdentityPoolConfigurationException() from None
         if not webs:  # issue 14 hook: a guest's enhanced-flow session gets Cognito's scope-down (labkit.auth.guests)
             from ..auth.guests import scope_down
