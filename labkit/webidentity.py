@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import jwt
+from . import tokens
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 COGNITO_IDENTITY_ISSUER = "https://cognito-identity.amazonaws.com"
@@ -38,14 +38,22 @@ class LoginRejected(Exception):
     ``"Invalid login token. "``."""
 
     reason = "Not a valid OpenId Connect identity token."
+    #: The short name a verdict shows before the reason (``show.token``): the class name unless set.
+    label = ""
 
     def __init__(self, reason: str | None = None):
         if reason:
             self.reason = reason
         super().__init__(self.reason)
 
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "label" not in cls.__dict__:
+            cls.label = cls.__name__
+
 
 class MalformedToken(LoginRejected):
+    label = "Malformed"
     reason = "Not a valid OpenId Connect identity token."
 
 
@@ -54,6 +62,8 @@ class BadSignature(LoginRejected):
 
 
 class TokenExpired(LoginRejected):
+    label = "Expired"
+
     def __init__(self, now: int, exp: int):
         self.now, self.exp = now, exp
         super().__init__(f"Token expired: {now} >= {exp}")
@@ -74,11 +84,14 @@ class MissingClaim(LoginRejected):
 
 
 class SessionRevoked(LoginRejected):
+    label = "Revoked"
     reason = "Token is revoked."
 
 
 class NoOpenIdProvider(LoginRejected):
     """STS: no OIDC provider registered in IAM for the token's issuer."""
+
+    label = "NoSuchProvider"
 
 
 # ------------------------------------------------------------------------------------------------ identity
@@ -109,31 +122,35 @@ def _sandbox_now(sb) -> int:
     return int(sb.clock.time())
 
 
-def _decode_jwt(token: str, key_for_kid, now: int) -> dict:
-    """Signature (RS256) with the issuer's key, then expiry on the sandbox's clock."""
-    if not isinstance(token, str) or token.count(".") != 2:
+def _decode_jwt(token: str, key_for_kid, now: int, *, issuers=None, audiences=None) -> dict:
+    """:func:`labkit.tokens.verify_jwt` (structure, RS256, the issuer's key, signature, ``iss``/``sub``/
+    ``aud``/``exp`` present, expiry on the sandbox's clock, then ``issuers`` and ``audiences``), its
+    refusals worded as Cognito's ``Logins`` and STS word them."""
+    try:
+        return tokens.verify_jwt(token, lambda header, payload: key_for_kid(header.get("kid")), now=now,
+                                 required=("iss", "sub", "aud", "exp"), issuers=issuers, audiences=audiences)
+    except tokens.MissingClaim as why:
+        raise MissingClaim(why.claim) from None
+    except tokens.Expired as why:
+        raise TokenExpired(now, int(why.exp)) from None
+    except (tokens.AlgorithmNotAllowed, tokens.UnknownKeyId, tokens.InvalidSignature):
+        raise BadSignature() from None
+    except tokens.WrongIssuer:
+        raise IssuerMismatch() from None
+    except tokens.WrongAudience:
+        raise IncorrectAudience() from None
+    except tokens.TokenError:
+        raise MalformedToken() from None
+
+
+def _unverified_payload(token) -> dict:
+    """The claims of a token before it is verified: only to learn who issued it, and so which key to use."""
+    if not isinstance(token, str):
         raise MalformedToken()
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+        return tokens.decode_unverified(token)[1]
+    except tokens.TokenError:
         raise MalformedToken() from None
-    if header.get("alg") != "RS256":
-        raise BadSignature()
-    key = key_for_kid(header.get("kid"))
-    if key is None:
-        raise BadSignature()
-    try:
-        claims = jwt.decode(token, key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
-    except jwt.InvalidSignatureError:
-        raise BadSignature() from None
-    except jwt.PyJWTError:
-        raise MalformedToken() from None
-    for claim in ("iss", "sub", "aud", "exp"):
-        if claim not in claims:
-            raise MissingClaim(claim)
-    if now >= int(claims["exp"]):
-        raise TokenExpired(now, int(claims["exp"]))
-    return claims
 
 
 def _audience_ok(aud, audiences) -> bool:
@@ -152,11 +169,7 @@ def _idps(sb):
 def google(sb, token: str, client_ids) -> WebIdentity:
     """A Google ID token: Google's signature, ``iss`` accounts.google.com, ``aud`` one of the app's client ids."""
     provider = _idps(sb).google
-    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb))
-    if claims["iss"] not in (provider.issuer, GOOGLE):
-        raise IssuerMismatch()
-    if not _audience_ok(claims["aud"], client_ids):
-        raise IncorrectAudience()
+    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb), issuers=(provider.issuer, GOOGLE), audiences=client_ids)
     aud = claims["aud"] if isinstance(claims["aud"], str) else claims["aud"][0]
     keys = {f"{GOOGLE}:aud": aud, f"{GOOGLE}:oaud": aud, f"{GOOGLE}:sub": claims["sub"]}
     return WebIdentity(GOOGLE, claims["sub"], aud, int(claims["exp"]), claims, keys, f"{GOOGLE}:{aud}:{claims['sub']}")
@@ -202,11 +215,7 @@ def openid(sb, token: str, host_path: str, client_ids, *, principal: str = "") -
     provider = _idps(sb).find_openid(issuer)
     if provider is None:  # nobody in the sandbox publishes keys for this issuer
         raise BadSignature()
-    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb))
-    if claims["iss"].rstrip("/") != issuer:
-        raise IssuerMismatch()
-    if not _audience_ok(claims["aud"], client_ids):
-        raise IncorrectAudience()
+    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb), issuers=(issuer, issuer + "/"), audiences=client_ids)
     aud = claims["aud"] if isinstance(claims["aud"], str) else claims["aud"][0]
     keys = {f"{host_path}:aud": aud, f"{host_path}:sub": claims["sub"]}
     if principal:
@@ -224,12 +233,7 @@ def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_che
     if not m:
         raise IssuerMismatch()
     pool_id, region = m.group("pool"), m.group("region")
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise MalformedToken()
-    try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise MalformedToken() from None
+    unverified = _unverified_payload(token)
     if unverified.get("iss") != f"https://{provider_name}":
         raise IssuerMismatch()
     pool = _moto_user_pool(sb, region, pool_id)
@@ -251,9 +255,8 @@ def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_che
 def cognito_identity(sb, token: str) -> WebIdentity:
     """An OpenID token Cognito identity pools issued (``GetOpenIdToken*``), signed with the identity service's key."""
     key = sb.keys.for_owner(COGNITO_IDENTITY)
-    claims = _decode_jwt(token, lambda kid: key.public_key if kid == key.kid else None, _sandbox_now(sb))
-    if claims["iss"] != COGNITO_IDENTITY_ISSUER:
-        raise IssuerMismatch()
+    claims = _decode_jwt(token, lambda kid: key.public_key if kid == key.kid else None, _sandbox_now(sb),
+                         issuers=(COGNITO_IDENTITY_ISSUER,))
     amr = claims.get("amr") or []
     keys = {f"{COGNITO_IDENTITY}:aud": claims["aud"], f"{COGNITO_IDENTITY}:sub": claims["sub"], f"{COGNITO_IDENTITY}:amr": list(amr)}
     return WebIdentity(COGNITO_IDENTITY, claims["sub"], claims["aud"], int(claims["exp"]), claims, keys)
@@ -294,12 +297,7 @@ def for_sts(sb, token: str, provider_id: str | None = None) -> WebIdentity:
         check = facebook if provider_id == FACEBOOK else amazon
         answer = check(sb, token, _AnyAudience())
         return answer
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise MalformedToken()
-    try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise MalformedToken() from None
+    unverified = _unverified_payload(token)
     iss = str(unverified.get("iss") or "").rstrip("/")
     if not iss:
         raise MissingClaim("iss")
