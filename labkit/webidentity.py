@@ -305,7 +305,7 @@ def for_sts(sb, token: str, provider_id: str | None = None) -> WebIdentity:
         return cognito_identity(sb, token)
     host_path = iss.split("://", 1)[-1]
     provider_arn = f"arn:aws:iam::{sb.account_id}:oidc-provider/{host_path}"
-    registered = _iam_oidc_provider(sb, provider_arn)
+    registered = iam_oidc_provider_for(sb, provider_arn)
     if host_path == GOOGLE and registered is None:
         return google(sb, token, _AnyAudience())
     if registered is None:
@@ -325,19 +325,11 @@ class _AnyAudience:
         return True
 
 
-def _iam_backend(sb):
-    from moto.backends import get_backend
-
-    return get_backend("iam")[sb.account_id]["aws"]
-
-
-def _iam_oidc_provider(sb, arn: str):
-    return _iam_backend(sb).open_id_providers.get(arn)
-
-
 def iam_oidc_provider_for(sb, arn: str):
     """The IAM OIDC provider object for an ARN in a pool's OpenIdConnectProviderARNs (or None)."""
-    return _iam_oidc_provider(sb, arn)
+    from .iam import models as iam
+
+    return iam.oidc_provider(sb, arn)
 
 
 def session_keys(identity: WebIdentity, extra: dict | None = None) -> dict:

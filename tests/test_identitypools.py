@@ -2,7 +2,7 @@
 
 On raw moto (5.2.5) ``get_id`` ignores ``Logins``, ``get_credentials_for_identity`` returns one
 constant key pair, role operations are NotImplemented, and a missing pool is a KeyError
-(/work/shared/moto-gaps.md). Each test's docstring says what raw moto does instead.
+(docs/moto-gaps.md). Each test's docstring says what raw moto does instead.
 """
 
 import json

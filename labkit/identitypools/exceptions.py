@@ -7,18 +7,13 @@ the model gives no HTTP status, and the service answers 400 for each of them.
 
 from __future__ import annotations
 
-from ..errors import ServiceError
+from ..errors import ServiceException
 
 
-class CognitoIdentityError(ServiceError):
+class CognitoIdentityError(ServiceException):
     """Base of every error the ``cognito-identity`` service answers."""
 
     code = "InternalErrorException"
-    status = 400
-    default_message = ""
-
-    def __init__(self, message: str | None = None):
-        super().__init__(self.code, self.default_message if message is None else message, status=self.status)
 
 
 class NotAuthorizedException(CognitoIdentityError):

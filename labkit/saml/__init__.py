@@ -8,7 +8,7 @@
     sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider_arn, SAMLAssertion=response)
 
 moto's STS reads the Role attribute of any XML it is given: unsigned, expired, tampered and
-wrong-audience assertions all get credentials, and ``RoleArn`` is ignored (see the moto gaps document in ``docs/``).
+wrong-audience assertions all get credentials, and ``RoleArn`` is ignored (docs/moto-gaps.md).
 Here the assertion is checked the way the documents below say AWS does, in this order:
 
 1. the SAML provider named by ``PrincipalArn`` exists in IAM (its metadata holds the signing certificates);

@@ -1,7 +1,7 @@
 """AWS STS in the sandbox: role sessions that IAM knows, granted only when the trust policy says so.
 
 moto's STS hands out credentials for any token and any role, even one that does not exist
-(docs: the moto gaps list). Here, following the STS API reference
+(see docs/moto-gaps.md). Here, following the STS API reference
 (https://docs.aws.amazon.com/STS/latest/APIReference/):
 
 * ``AssumeRoleWithWebIdentity`` validates the token (:mod:`labkit.webidentity`), evaluates the role's

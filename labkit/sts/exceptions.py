@@ -9,18 +9,13 @@ Codes and statuses are the error shapes of botocore's ``sts`` 2011-06-15 model (
 
 from __future__ import annotations
 
-from ..errors import ServiceError
+from ..errors import ServiceException
 
 
-class STSError(ServiceError):
+class STSError(ServiceException):
     """Base of every error the ``sts`` service answers."""
 
     code = "InternalFailure"
-    status = 400
-    default_message = ""
-
-    def __init__(self, message: str | None = None):
-        super().__init__(self.code, self.default_message if message is None else message, status=self.status)
 
 
 class AccessDenied(STSError):
@@ -75,8 +70,3 @@ class IDPRejectedClaimException(STSError):
     """The identity provider reported that authentication failed."""
 
     code, status = "IDPRejectedClaim", 403
-
-
-BY_CODE = {cls.code: cls for cls in (AccessDenied, ValidationError, InvalidParameterValue, InvalidClientTokenId, ExpiredToken,
-                                     MalformedPolicyDocumentException, InvalidIdentityTokenException, ExpiredTokenException,
-                                     IDPRejectedClaimException)}
