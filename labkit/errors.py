@@ -57,6 +57,25 @@ class ServiceError(Exception):
         self.extra = extra  # additional fields some errors carry
 
 
+class ServiceException(ServiceError):
+    """Base of one service's error classes, as moto's ``exceptions.py`` and botocore's error shapes name them:
+    a subclass sets ``code`` (the wire's ``__type`` / ``Error.Code``), ``status`` and, if AWS always says
+    the same, ``default_message``; it is raised with its message only::
+
+        class NotAuthorizedException(CognitoIdentityError):
+            code = "NotAuthorizedException"
+
+        raise NotAuthorizedException("Logins don't match.")
+    """
+
+    code = "InternalFailure"
+    status = 400
+    default_message = ""
+
+    def __init__(self, message: str | None = None, **extra):
+        super().__init__(self.code, self.default_message if message is None else message, status=self.status, **extra)
+
+
 __all__ = [
     "LabkitError",
     "SandboxNotRunning",
@@ -65,4 +84,5 @@ __all__ = [
     "LeftTheSandbox",
     "NotSimulated",
     "ServiceError",
+    "ServiceException",
 ]

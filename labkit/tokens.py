@@ -49,12 +49,14 @@ from . import errors
 
 __all__ = [
     "verify",
+    "verify_jwt",
     "decode_unverified",
     "explain",
     "check_revoked",
     "Claims",
     "TokenError",
     "Malformed",
+    "MissingClaim",
     "AlgorithmNotAllowed",
     "WrongIssuer",
     "UnknownKeyId",
@@ -92,6 +94,14 @@ class Malformed(TokenError):
     every Cognito token carries is missing. (AWS doc: "Confirm the structure of the JWT".)"""
 
     reason = "malformed"
+
+
+class MissingClaim(Malformed):
+    """A claim the verifier requires is absent (``claim`` names it)."""
+
+    def __init__(self, claim: str):
+        super().__init__(f"The token has no {claim} claim, which this verifier requires.")
+        self.claim = claim
 
 
 class AlgorithmNotAllowed(TokenError):
@@ -132,6 +142,10 @@ class Expired(TokenError):
     """``exp`` is not after the current time. (AWS doc: "Verify that the token is not expired".)"""
 
     reason = "expired"
+
+    def __init__(self, message: str, *, now: float | None = None, exp: float | None = None, reason: str | None = None):
+        super().__init__(message, reason=reason)
+        self.now, self.exp = now, exp
 
 
 class WrongAudience(TokenError):
@@ -197,6 +211,62 @@ def decode_unverified(token: str) -> tuple[dict, dict]:
     return header, payload
 
 
+# ---------------------------------------------------------------------------------------------- the core
+def verify_jwt(token, key_for, *, now: float | None = None, algorithms=(ALGORITHM,), required=(), check_claims=None,
+               issuers=None, audiences=None, audience_claim: str = "aud") -> Claims:
+    """The one JWT verification every labkit verifier is built on (RFC 7519 section 7.2, RFC 7515 section 5.2).
+
+    In this order: the structure (:class:`Malformed`); ``alg`` is one the verifier chose (never the
+    header's choice: :class:`AlgorithmNotAllowed`); ``key_for(header, payload)`` picks the key (it may
+    raise; None is :class:`UnknownKeyId`); the signature (:class:`InvalidSignature`); the ``required``
+    claims (:class:`MissingClaim`) and ``check_claims(payload)``, the caller's own; ``exp`` is a number
+    (every token labkit checks must expire) and, given ``now``, later than ``now`` (RFC 7519 4.1.4 "MUST NOT be accepted on or after": :class:`Expired`);
+    ``iss`` is one of ``issuers`` (:class:`WrongIssuer`); ``audience_claim`` (a string or a list) names one
+    of ``audiences`` (:class:`WrongAudience`). Callers word these errors their own way.
+    """
+    header, payload = decode_unverified(token)
+    alg = header.get("alg")
+    if alg not in algorithms:
+        raise AlgorithmNotAllowed(
+            f"The token's header says alg={alg!r}; Amazon Cognito signs user pool tokens only with RS256 "
+            "(an RSA signature with the pool's private key), so the verifier accepts RS256 and nothing else."
+        )
+    key = key_for(header, payload)
+    if key is None:
+        raise UnknownKeyId(f"No key of the token's issuer has kid {_short(str(header.get('kid')))}.")
+    try:
+        jwt.PyJWS().decode_complete(token, key, algorithms=list(algorithms))
+    except jwt.InvalidSignatureError:
+        raise InvalidSignature(
+            f"The signature does not match the token's header and payload under the public key of {_pool(str(payload.get('iss')))} "
+            "that its kid names: "
+            "the token was changed after Cognito signed it, or signed with another private key."
+        ) from None
+    except jwt.PyJWTError as exc:
+        raise Malformed(f"The token's signature part cannot be read ({exc}).") from None
+    for claim in required:
+        if claim not in payload:
+            raise MissingClaim(claim)
+    if check_claims is not None:
+        check_claims(payload)
+    exp = payload.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        raise Malformed(f"The token's exp is {exp!r}; every Cognito token carries its expiry time in seconds since 1970.")
+    if now is not None and exp <= now:
+        raise Expired(
+            f"The token expired {_ago(now - exp)} ago; it is valid only before the time in its exp claim. "
+            "Get fresh tokens: sign in again, or use the refresh token (REFRESH_TOKEN_AUTH).", now=now, exp=exp
+        )
+    if issuers is not None and payload.get("iss") not in issuers:
+        raise WrongIssuer(f"The token was issued by {payload.get('iss')}, not by an expected issuer.")
+    if audiences is not None:
+        got = payload.get(audience_claim)
+        values = got if isinstance(got, list) else [got]
+        if not any(v in audiences for v in values):
+            raise WrongAudience(f"The token's {audience_claim} is {got!r}, which is not an audience this verifier accepts.")
+    return Claims(payload, header)
+
+
 # ---------------------------------------------------------------------------------------------- verify
 def verify(token: str, *, client_id: str | None = None, token_use: str | None = None, issuer: str | None = None,
            jwks: dict | None = None, now: float | None = None) -> Claims:
@@ -215,59 +285,32 @@ def verify(token: str, *, client_id: str | None = None, token_use: str | None = 
             f"issuer must be a user pool's issuer, https://cognito-idp.<region>.amazonaws.com/<user pool id>, not {issuer!r}."
         )
 
-    # 1. Confirm the structure of the JWT.
-    header, payload = decode_unverified(token)
+    def key_for(header, payload):
+        # 3a. The issuer names a user pool (the JWKS URL is built from it), then 3b. the key by kid.
+        iss = payload.get("iss")
+        if not isinstance(iss, str) or not _ISSUER.match(iss):
+            raise WrongIssuer(
+                f"The token's iss is {iss!r}, which is not a user pool issuer; expected "
+                f"{issuer or 'https://cognito-idp.<region>.amazonaws.com/<user pool id>'}."
+            )
+        if issuer is not None and iss != issuer:
+            raise WrongIssuer(f"The token was issued by {iss}, not by the expected user pool {issuer}.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise UnknownKeyId("The token's header has no kid, so no key of the user pool can be chosen to verify it.")
+        return _find_key(iss, kid, jwks)
 
-    # 2. The algorithm is fixed by the verifier, never taken from the header.
-    alg = header.get("alg")
-    if alg != ALGORITHM:
-        raise AlgorithmNotAllowed(
-            f"The token's header says alg={alg!r}; Amazon Cognito signs user pool tokens only with RS256 "
-            "(an RSA signature with the pool's private key), so the verifier accepts RS256 and nothing else."
-        )
+    def token_use_of(payload):
+        use = payload.get("token_use")
+        if use not in TOKEN_USES:
+            raise Malformed(f"The token's token_use is {use!r}; every Cognito ID or access token says 'id' or 'access'.")
 
-    # 3a. The issuer names a user pool (the JWKS URL is built from it).
-    iss = payload.get("iss")
-    if not isinstance(iss, str) or not _ISSUER.match(iss):
-        raise WrongIssuer(
-            f"The token's iss is {iss!r}, which is not a user pool issuer; expected "
-            f"{issuer or 'https://cognito-idp.<region>.amazonaws.com/<user pool id>'}."
-        )
-    if issuer is not None and iss != issuer:
-        raise WrongIssuer(f"The token was issued by {iss}, not by the expected user pool {issuer}.")
-
-    # 3b. Find the key by kid in the issuer's JWKS, then check the signature.
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise UnknownKeyId("The token's header has no kid, so no key of the user pool can be chosen to verify it.")
-    key = _find_key(iss, kid, jwks)
-    try:
-        jwt.PyJWS().decode_complete(token, key, algorithms=[ALGORITHM])
-    except jwt.InvalidSignatureError:
-        raise InvalidSignature(
-            f"The signature does not match the token's header and payload under the public key of {_pool(iss)} "
-            "that its kid names: "
-            "the token was changed after Cognito signed it, or signed with another private key."
-        ) from None
-    except jwt.PyJWTError as exc:
-        raise Malformed(f"The token's signature part cannot be read ({exc}).") from None
-
-    # 4. Verify the claims.
-    use = payload.get("token_use")
-    if use not in TOKEN_USES:
-        raise Malformed(f"The token's token_use is {use!r}; every Cognito ID or access token says 'id' or 'access'.")
-    exp = payload.get("exp")
-    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-        raise Malformed(f"The token's exp is {exp!r}; every Cognito token carries its expiry time in seconds since 1970.")
-    current = _now(now)
-    if exp <= current:
-        raise Expired(
-            f"The token expired {_ago(current - exp)} ago; it is valid only before the time in its exp claim. "
-            "Get fresh tokens: sign in again, or use the refresh token (REFRESH_TOKEN_AUTH)."
-        )
+    # 1-4: structure, algorithm, issuer and key, signature, token_use, expiry (the core's order).
+    claims = verify_jwt(token, key_for, now=_now(now), check_claims=token_use_of)
+    use = claims["token_use"]
     if client_id is not None:
         claim = "aud" if use == "id" else "client_id"
-        got = payload.get(claim)
+        got = claims.get(claim)
         if got != client_id:
             raise WrongAudience(
                 f"The {'ID' if use == 'id' else 'access'} token's {claim} is {got!r}, but this verifier expects "
@@ -278,7 +321,7 @@ def verify(token: str, *, client_id: str | None = None, token_use: str | None = 
             f"The token's token_use is {use!r}, but an {token_use!r} token is expected here "
             f"({'an ID token proves who the user is' if token_use == 'id' else 'an access token authorizes API calls'})."
         )
-    return Claims(payload, header)
+    return claims
 
 
 def _find_key(iss: str, kid: str, jwks: dict | None):

@@ -12,20 +12,17 @@ Two AWS services accept a token from an identity provider and give temporary cre
 
 This module holds what both mean: each validator returns a :class:`WebIdentity` or raises a
 :class:`LoginRejected` subclass saying why (as PyJWT does); each service words the reason its own way.
-:func:`assume_role` is the STS step shared by the basic flow and Cognito's enhanced flow: the role must
-exist and its trust policy must allow ``sts:AssumeRoleWithWebIdentity`` for this identity
-(evaluated by :mod:`labkit.policy`), then the sandbox issues credentials that IAM knows.
+:func:`session_keys` are the condition keys a web identity brings to its role session; the session
+itself is issued by :mod:`labkit.sts.sessions`, the one issuer of role sessions.
 No HTTP in here.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
-import jwt
+from . import tokens
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 COGNITO_IDENTITY_ISSUER = "https://cognito-identity.amazonaws.com"
@@ -41,14 +38,22 @@ class LoginRejected(Exception):
     ``"Invalid login token. "``."""
 
     reason = "Not a valid OpenId Connect identity token."
+    #: The short name a verdict shows before the reason (``show.token``): the class name unless set.
+    label = ""
 
     def __init__(self, reason: str | None = None):
         if reason:
             self.reason = reason
         super().__init__(self.reason)
 
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "label" not in cls.__dict__:
+            cls.label = cls.__name__
 
-class Malformed(LoginRejected):
+
+class MalformedToken(LoginRejected):
+    label = "Malformed"
     reason = "Not a valid OpenId Connect identity token."
 
 
@@ -56,7 +61,9 @@ class BadSignature(LoginRejected):
     reason = "Couldn't verify signed token."
 
 
-class Expired(LoginRejected):
+class TokenExpired(LoginRejected):
+    label = "Expired"
+
     def __init__(self, now: int, exp: int):
         self.now, self.exp = now, exp
         super().__init__(f"Token expired: {now} >= {exp}")
@@ -76,12 +83,15 @@ class MissingClaim(LoginRejected):
         super().__init__(f"Missing a required claim: {claim}")
 
 
-class Revoked(LoginRejected):
+class SessionRevoked(LoginRejected):
+    label = "Revoked"
     reason = "Token is revoked."
 
 
-class NoSuchProvider(LoginRejected):
+class NoOpenIdProvider(LoginRejected):
     """STS: no OIDC provider registered in IAM for the token's issuer."""
+
+    label = "NoSuchProvider"
 
 
 # ------------------------------------------------------------------------------------------------ identity
@@ -112,31 +122,35 @@ def _sandbox_now(sb) -> int:
     return int(sb.clock.time())
 
 
-def _decode_jwt(token: str, key_for_kid, now: int) -> dict:
-    """Signature (RS256) with the issuer's key, then expiry on the sandbox's clock."""
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise Malformed()
+def _decode_jwt(token: str, key_for_kid, now: int, *, issuers=None, audiences=None) -> dict:
+    """:func:`labkit.tokens.verify_jwt` (structure, RS256, the issuer's key, signature, ``iss``/``sub``/
+    ``aud``/``exp`` present, expiry on the sandbox's clock, then ``issuers`` and ``audiences``), its
+    refusals worded as Cognito's ``Logins`` and STS word them."""
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
-        raise Malformed() from None
-    if header.get("alg") != "RS256":
-        raise BadSignature()
-    key = key_for_kid(header.get("kid"))
-    if key is None:
-        raise BadSignature()
-    try:
-        claims = jwt.decode(token, key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
-    except jwt.InvalidSignatureError:
+        return tokens.verify_jwt(token, lambda header, payload: key_for_kid(header.get("kid")), now=now,
+                                 required=("iss", "sub", "aud", "exp"), issuers=issuers, audiences=audiences)
+    except tokens.MissingClaim as why:
+        raise MissingClaim(why.claim) from None
+    except tokens.Expired as why:
+        raise TokenExpired(now, int(why.exp)) from None
+    except (tokens.AlgorithmNotAllowed, tokens.UnknownKeyId, tokens.InvalidSignature):
         raise BadSignature() from None
-    except jwt.PyJWTError:
-        raise Malformed() from None
-    for claim in ("iss", "sub", "aud", "exp"):
-        if claim not in claims:
-            raise MissingClaim(claim)
-    if now >= int(claims["exp"]):
-        raise Expired(now, int(claims["exp"]))
-    return claims
+    except tokens.WrongIssuer:
+        raise IssuerMismatch() from None
+    except tokens.WrongAudience:
+        raise IncorrectAudience() from None
+    except tokens.TokenError:
+        raise MalformedToken() from None
+
+
+def _unverified_payload(token) -> dict:
+    """The claims of a token before it is verified: only to learn who issued it, and so which key to use."""
+    if not isinstance(token, str):
+        raise MalformedToken()
+    try:
+        return tokens.decode_unverified(token)[1]
+    except tokens.TokenError:
+        raise MalformedToken() from None
 
 
 def _audience_ok(aud, audiences) -> bool:
@@ -155,11 +169,7 @@ def _idps(sb):
 def google(sb, token: str, client_ids) -> WebIdentity:
     """A Google ID token: Google's signature, ``iss`` accounts.google.com, ``aud`` one of the app's client ids."""
     provider = _idps(sb).google
-    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb))
-    if claims["iss"] not in (provider.issuer, GOOGLE):
-        raise IssuerMismatch()
-    if not _audience_ok(claims["aud"], client_ids):
-        raise IncorrectAudience()
+    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb), issuers=(provider.issuer, GOOGLE), audiences=client_ids)
     aud = claims["aud"] if isinstance(claims["aud"], str) else claims["aud"][0]
     keys = {f"{GOOGLE}:aud": aud, f"{GOOGLE}:oaud": aud, f"{GOOGLE}:sub": claims["sub"]}
     return WebIdentity(GOOGLE, claims["sub"], aud, int(claims["exp"]), claims, keys, f"{GOOGLE}:{aud}:{claims['sub']}")
@@ -175,7 +185,7 @@ def facebook(sb, token: str, app_ids) -> WebIdentity:
         raise IncorrectAudience()
     now = _sandbox_now(sb)
     if now >= data["expires_at"]:
-        raise Expired(now, data["expires_at"])
+        raise TokenExpired(now, data["expires_at"])
     if not data["is_valid"]:
         raise LoginRejected("Invalid Facebook token.")
     keys = {f"{FACEBOOK}:app_id": data["app_id"], f"{FACEBOOK}:id": data["user_id"]}
@@ -190,7 +200,7 @@ def amazon(sb, token: str, app_ids) -> WebIdentity:
     if "error" in info:
         stored = lwa.tokens.get(token) if isinstance(token, str) else None
         if stored is not None and stored.valid:
-            raise Expired(_sandbox_now(sb), stored.expires_at)
+            raise TokenExpired(_sandbox_now(sb), stored.expires_at)
         raise LoginRejected("Invalid Amazon token.")
     if info["app_id"] not in app_ids and info["aud"] not in app_ids:
         raise IncorrectAudience()
@@ -205,11 +215,7 @@ def openid(sb, token: str, host_path: str, client_ids, *, principal: str = "") -
     provider = _idps(sb).find_openid(issuer)
     if provider is None:  # nobody in the sandbox publishes keys for this issuer
         raise BadSignature()
-    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb))
-    if claims["iss"].rstrip("/") != issuer:
-        raise IssuerMismatch()
-    if not _audience_ok(claims["aud"], client_ids):
-        raise IncorrectAudience()
+    claims = _decode_jwt(token, provider.public_key, _sandbox_now(sb), issuers=(issuer, issuer + "/"), audiences=client_ids)
     aud = claims["aud"] if isinstance(claims["aud"], str) else claims["aud"][0]
     keys = {f"{host_path}:aud": aud, f"{host_path}:sub": claims["sub"]}
     if principal:
@@ -227,12 +233,7 @@ def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_che
     if not m:
         raise IssuerMismatch()
     pool_id, region = m.group("pool"), m.group("region")
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise Malformed()
-    try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise Malformed() from None
+    unverified = _unverified_payload(token)
     if unverified.get("iss") != f"https://{provider_name}":
         raise IssuerMismatch()
     pool = _moto_user_pool(sb, region, pool_id)
@@ -245,7 +246,7 @@ def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_che
     if not _audience_ok(claims["aud"], client_ids):
         raise IncorrectAudience()
     if server_side_check and not _user_signed_in(sb, pool, claims):
-        raise Revoked()
+        raise SessionRevoked()
     keys = {f"{provider_name}:aud": claims["aud"], f"{provider_name}:sub": claims["sub"]}
     return WebIdentity(provider_name, claims["sub"], claims["aud"], int(claims["exp"]), claims, keys,
                        f"{provider_name}:CognitoSignIn:{claims['sub']}")
@@ -254,9 +255,8 @@ def user_pool(sb, token: str, provider_name: str, client_ids, *, server_side_che
 def cognito_identity(sb, token: str) -> WebIdentity:
     """An OpenID token Cognito identity pools issued (``GetOpenIdToken*``), signed with the identity service's key."""
     key = sb.keys.for_owner(COGNITO_IDENTITY)
-    claims = _decode_jwt(token, lambda kid: key.public_key if kid == key.kid else None, _sandbox_now(sb))
-    if claims["iss"] != COGNITO_IDENTITY_ISSUER:
-        raise IssuerMismatch()
+    claims = _decode_jwt(token, lambda kid: key.public_key if kid == key.kid else None, _sandbox_now(sb),
+                         issuers=(COGNITO_IDENTITY_ISSUER,))
     amr = claims.get("amr") or []
     keys = {f"{COGNITO_IDENTITY}:aud": claims["aud"], f"{COGNITO_IDENTITY}:sub": claims["sub"], f"{COGNITO_IDENTITY}:amr": list(amr)}
     return WebIdentity(COGNITO_IDENTITY, claims["sub"], claims["aud"], int(claims["exp"]), claims, keys)
@@ -294,12 +294,7 @@ def for_sts(sb, token: str, provider_id: str | None = None) -> WebIdentity:
         check = facebook if provider_id == FACEBOOK else amazon
         answer = check(sb, token, _AnyAudience())
         return answer
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise Malformed()
-    try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise Malformed() from None
+    unverified = _unverified_payload(token)
     iss = str(unverified.get("iss") or "").rstrip("/")
     if not iss:
         raise MissingClaim("iss")
@@ -307,11 +302,11 @@ def for_sts(sb, token: str, provider_id: str | None = None) -> WebIdentity:
         return cognito_identity(sb, token)
     host_path = iss.split("://", 1)[-1]
     provider_arn = f"arn:aws:iam::{sb.account_id}:oidc-provider/{host_path}"
-    registered = _iam_oidc_provider(sb, provider_arn)
+    registered = iam_oidc_provider_for(sb, provider_arn)
     if host_path == GOOGLE and registered is None:
         return google(sb, token, _AnyAudience())
     if registered is None:
-        raise NoSuchProvider(f"No OpenIDConnect provider found in your account for {iss}")
+        raise NoOpenIdProvider(f"No OpenIDConnect provider found in your account for {iss}")
     m = USER_POOL_PROVIDER.match(host_path)
     if m:
         identity = user_pool(sb, token, host_path, registered.client_id_list)
@@ -327,72 +322,11 @@ class _AnyAudience:
         return True
 
 
-def _iam_backend(sb):
-    from . import moto_adapter
-
-    return moto_adapter.backend("iam", sb.account_id, moto_adapter.GLOBAL)
-
-
-def _iam_oidc_provider(sb, arn: str):
-    return _iam_backend(sb).open_id_providers.get(arn)
-
-
 def iam_oidc_provider_for(sb, arn: str):
     """The IAM OIDC provider object for an ARN in a pool's OpenIdConnectProviderARNs (or None)."""
-    return _iam_oidc_provider(sb, arn)
+    from .iam import models as iam
 
-
-def find_role(sb, role_arn: str):
-    """moto's IAM role for an ARN, or None."""
-    if not isinstance(role_arn, str) or not role_arn.startswith("arn:aws:iam::"):
-        return None
-    for role in _iam_backend(sb).roles.values():
-        if role.arn == role_arn:
-            return role
-    return None
-
-
-def role_policies(sb, role) -> list[str]:
-    """A role's identity-based policies (inline and attached managed) as JSON texts."""
-    docs = [unquote(doc) if isinstance(doc, str) and doc.startswith("%7B") else doc for doc in role.policies.values()]
-    for managed in role.managed_policies.values():
-        version = next((v for v in getattr(managed, "versions", []) if getattr(v, "is_default", False)), None)
-        doc = version.document if version is not None else getattr(managed, "document", None)
-        if doc:
-            docs.append(doc)
-    return [d if isinstance(d, str) else json.dumps(d) for d in docs]
-
-
-def trust_policy(role) -> dict | str:
-    doc = role.assume_role_policy_document
-    if isinstance(doc, str) and doc.startswith("%7B"):
-        doc = unquote(doc)
-    return doc
-
-
-class TrustRefused(Exception):
-    """The role does not exist, or its trust policy does not allow this principal to assume it."""
-
-    def __init__(self, explanation: str):
-        super().__init__(explanation)
-        self.explanation = explanation
-
-
-def check_trust(sb, role, action: str, principal: str, keys: dict, identity_policies=()):
-    """Evaluate ``role``'s trust policy for ``action`` by ``principal`` (labkit.policy); raise TrustRefused."""
-    from .policy import Policy, PolicyError, RequestContext, evaluate
-
-    try:
-        decision = evaluate(
-            RequestContext(action, role.arn, principal, sb.account_id, keys=keys),
-            identity_policies=list(identity_policies),
-            resource_policy=Policy.parse(trust_policy(role), name=f"trust policy of {role.name}"),
-        )
-    except PolicyError as exc:
-        raise TrustRefused(f"the trust policy of {role.name} is not valid: {exc}") from None
-    if not decision.allowed:
-        raise TrustRefused(decision.explain())
-    return decision
+    return iam.oidc_provider(sb, arn)
 
 
 def session_keys(identity: WebIdentity, extra: dict | None = None) -> dict:
@@ -402,29 +336,3 @@ def session_keys(identity: WebIdentity, extra: dict | None = None) -> dict:
     if extra:
         keys.update(extra)
     return keys
-
-
-def assume_role(sb, role_arn: str, identity: WebIdentity, *, session_name: str, duration: int, source: str,
-                session_policies=(), identity_id: str | None = None, extra_keys: dict | None = None,
-                session_tags: dict | None = None):
-    """The STS step of both flows: the role exists, its trust policy allows this web identity -> credentials.
-
-    Raises :class:`TrustRefused` otherwise. The credentials carry the identity's condition keys plus
-    ``aws:userid`` (``<role id>:<session name>``), as IAM sees them on every later call. Session tags
-    (``aws:PrincipalTag/<key>``) need ``sts:TagSession`` in the trust policy too ("Passing session tags
-    using AssumeRoleWithWebIdentity", IAM User Guide id_session-tags.html).
-    """
-    role = find_role(sb, role_arn)
-    if role is None:
-        raise TrustRefused(f"role {role_arn} does not exist")
-    keys = session_keys(identity)
-    check_trust(sb, role, "sts:AssumeRoleWithWebIdentity", identity.principal, keys)
-    if session_tags:
-        request_tags = {f"aws:RequestTag/{k}": v for k, v in session_tags.items()}
-        check_trust(sb, role, "sts:TagSession", identity.principal, {**keys, **request_tags, "aws:TagKeys": list(session_tags)})
-        keys.update({f"aws:PrincipalTag/{k}": v for k, v in session_tags.items()})
-    keys.update(extra_keys or {})
-    keys["aws:userid"] = f"{role.id}:{session_name}"
-    keys["aws:PrincipalType"] = "AssumedRole"
-    return sb.issued.issue(role_arn=role.arn, role_id=role.id, session_name=session_name, duration=duration, source=source,
-                           context=keys, session_policies=session_policies, identity_id=identity_id, subject=identity.subject)

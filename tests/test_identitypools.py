@@ -10,7 +10,7 @@ import json
 import boto3
 import jwt
 import pytest
-from botocore.exceptions import ClientError
+from support import error_of
 
 from labkit.identitypools import quick_identity_pool
 
@@ -19,15 +19,15 @@ FB_APP = "1234567890123456"
 AMAZON_APP = "amzn1.application.0123456789abcdef"
 
 
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
+@pytest.fixture
+def sb(tsb):
+    """Every test here runs twice, in-process and over HTTP (``transport``): the service does not depend on one."""
+    return tsb
 
 
 @pytest.fixture
-def ci(sb):
-    return boto3.client("cognito-identity")
+def ci(aws):
+    return aws("cognito-identity")
 
 
 @pytest.fixture
@@ -504,15 +504,14 @@ def test_server_side_token_check_refuses_signed_out_sessions(sb, ci):
     assert error_of(ci.get_id, IdentityPoolId=pid, Logins={provider: id_token})[0] == "NotAuthorizedException"
 
 
-def test_identity_pool_over_http(served_sb):
-    """The same service on the HTTP transport (what a browser app calls)."""
-    ci = boto3.client("cognito-identity", endpoint_url=served_sb.endpoint_url)
-    info = quick_identity_pool(served_sb, "Web", google_client_id=GOOGLE_CLIENT)
-    logins = {"accounts.google.com": served_sb.idp("google").sign_in("web@gmail.com", client_id=GOOGLE_CLIENT)}
+def test_identity_pool_is_one_truth_for_both_transports(sb, ci):
+    """The identity an app gets by its transport is the one an in-process client sees (one state, two transports)."""
+    info = quick_identity_pool(sb, "Web", google_client_id=GOOGLE_CLIENT)
+    logins = {"accounts.google.com": sb.idp("google").sign_in("web@gmail.com", client_id=GOOGLE_CLIENT)}
     iid = ci.get_id(IdentityPoolId=info["IdentityPoolId"], Logins=logins)["IdentityId"]
     assert boto3.client("cognito-identity").get_id(IdentityPoolId=info["IdentityPoolId"], Logins=logins)["IdentityId"] == iid
     c = ci.get_credentials_for_identity(IdentityId=iid, Logins=logins)["Credentials"]
-    assert served_sb.issued.get(c["AccessKeyId"]).role_arn == info["AuthenticatedRoleArn"]
+    assert sb.issued.get(c["AccessKeyId"]).role_arn == info["AuthenticatedRoleArn"]
     assert error_of(ci.get_id, IdentityPoolId="us-east-1:nope")[0] == "ResourceNotFoundException"
 
 

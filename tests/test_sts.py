@@ -10,17 +10,12 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from support import error_of
 
 from labkit.identitypools import quick_identity_pool
 
 GOOGLE_CLIENT = "1234567890-abc.apps.googleusercontent.com"
 ACCOUNT = "123456789012"
-
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
 
 
 def make_role(name, trust, **kw):
@@ -35,15 +30,21 @@ def federated_trust(principal, conditions=None, action="sts:AssumeRoleWithWebIde
 
 
 @pytest.fixture
-def sts(sb):
-    return boto3.client("sts")
+def sb(tsb):
+    """Every test here runs twice, in-process and over HTTP (``transport``): the service does not depend on one."""
+    return tsb
 
 
 @pytest.fixture
-def basic(sb):
+def sts(aws):
+    return aws("sts")
+
+
+@pytest.fixture
+def basic(sb, aws):
     """An identity pool with the classic flow on: (pool info, cognito-identity client)."""
     info = quick_identity_pool(sb, "Basic", google_client_id=GOOGLE_CLIENT, allow_classic_flow=True)
-    return info, boto3.client("cognito-identity")
+    return info, aws("cognito-identity")
 
 
 def open_id_token(sb, basic, signed_in=True):
@@ -152,15 +153,15 @@ def test_duration_limited_by_max_session_duration(sb, sts, basic):
     assert code == "ValidationError" and "MaxSessionDuration" in message
 
 
-def test_web_identity_over_http(served_sb):
-    """The unsigned AssumeRoleWithWebIdentity works over the HTTP transport too (same checks)."""
+def test_unsigned_web_identity_call(sb, aws):
+    """AssumeRoleWithWebIdentity needs no signature (an app calls it before it has credentials): same checks."""
     import botocore
 
-    info = quick_identity_pool(served_sb, "Http", google_client_id=GOOGLE_CLIENT, allow_classic_flow=True)
-    ci = boto3.client("cognito-identity", endpoint_url=served_sb.endpoint_url)
+    info = quick_identity_pool(sb, "Http", google_client_id=GOOGLE_CLIENT, allow_classic_flow=True)
+    ci = aws("cognito-identity")
     iid = ci.get_id(IdentityPoolId=info["IdentityPoolId"])["IdentityId"]
     token = ci.get_open_id_token(IdentityId=iid)["Token"]
-    sts = boto3.client("sts", endpoint_url=served_sb.endpoint_url, config=botocore.config.Config(signature_version=botocore.UNSIGNED))
+    sts = aws("sts", config=botocore.config.Config(signature_version=botocore.UNSIGNED))
     ok = sts.assume_role_with_web_identity(RoleArn=info["UnauthenticatedRoleArn"], RoleSessionName="http", WebIdentityToken=token)
     assert ok["AssumedRoleUser"]["Arn"].endswith("/http")
     assert error_of(sts.assume_role_with_web_identity, RoleArn=info["AuthenticatedRoleArn"], RoleSessionName="http", WebIdentityToken=token)[0] == "AccessDenied"

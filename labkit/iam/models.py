@@ -173,3 +173,28 @@ def keep_inline_policy(sb, kind: str, owner: str, policy_name: str, text: str) -
 def keep_trust_policy(sb, role_name: str, text: str) -> None:
     """Store a role's trust policy as written, over the copy moto checked."""
     iam_backend(sb).get_role(role_name).assume_role_policy_document = text
+
+
+# ---------------------------------------------------------------------------------------------- for STS and SAML
+# Added by H2 (issue 13): the other IAM reads labkit.sts, labkit.saml and labkit.webidentity make (they
+# had their own backend reads); H4 owns this file and may move them.
+def saml_provider_metadata(sb, arn: str) -> str | None:
+    """The metadata document of the IAM SAML provider ``arn`` ("" if it has none), or None if there is no such provider."""
+    stored = next((p for p in iam_backend(sb).saml_providers.values() if p.arn == arn), None)
+    return None if stored is None else (stored.saml_metadata_document or "")
+
+
+def oidc_provider(sb, arn: str):
+    """moto's IAM OpenID Connect provider of this ARN (``oidc-provider/<host/path>``), or None."""
+    return iam_backend(sb).open_id_providers.get(arn)
+
+
+def managed_policy_exists(sb, arn: str) -> bool:
+    """Whether a managed policy of this ARN exists (AWS managed or the account's)."""
+    return arn in iam_backend(sb).managed_policies
+
+
+def user_of_access_key(sb, access_key_id: str):
+    """moto's IAM user a long-term access key belongs to, or None."""
+    backend = iam_backend(sb)
+    return backend.get_user_from_access_key_id(access_key_id) if hasattr(backend, "get_user_from_access_key_id") else None

@@ -96,7 +96,7 @@ def _web_identity_verdict(token: str, client_id=None) -> tuple[bool, str, str] |
         else:
             return None
     except wi.LoginRejected as exc:
-        return False, f"{type(exc).__name__}: Invalid login token. {exc.reason}", (
+        return False, f"{exc.label}: Invalid login token. {exc.reason}", (
             "Refused the way Cognito's Logins and STS AssumeRoleWithWebIdentity check an identity provider's token: "
             "the issuer's published key, the expiry on the sandbox clock, the audience.")
     checks = ["the RS256 signature matches the issuer's published key", "not expired"]

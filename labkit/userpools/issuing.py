@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import jwt
 
+from .. import tokens
 from .exceptions import NotAuthorized, RefreshTokenReuse, UserNotFound
 
 SCOPE = "aws.cognito.signin.user.admin"
@@ -164,23 +165,27 @@ class TokenIssuer:
 
     # ------------------------------------------------------------ checking
     def check_access_token(self, token: str) -> dict:
-        """The claims of a valid access token of this sandbox, or NotAuthorizedException."""
+        """The claims of a valid access token of this sandbox, or NotAuthorizedException.
+
+        Verified by :func:`labkit.tokens.verify_jwt` (signed by the key of the pool its ``iss`` names,
+        ``token_use`` access, not expired on the sandbox clock), then the sign-in must not be revoked."""
         sb = self.sandbox
+
+        def key_for(header, payload):
+            key = sb.keys.find(str(header.get("kid", "")))
+            pool_id = str(payload.get("iss", "")).rsplit("/", 1)[-1]
+            return key.public_key if key is not None and sb.keys.get(pool_id) is key else None
+
+        def access_only(payload):
+            if payload.get("token_use") != "access":
+                raise tokens.WrongTokenUse("not an access token")
+
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-            pool_id = str(unverified.get("iss", "")).rsplit("/", 1)[-1]
-            key = sb.keys.find(header.get("kid", ""))
-            if key is None or sb.keys.get(pool_id) is not key:
-                raise NotAuthorized("Invalid Access Token")
-            claims = jwt.decode(token, key.public_key, algorithms=["RS256"],
-                                options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
-        except (jwt.PyJWTError, ValueError, TypeError, AttributeError):
+            claims = tokens.verify_jwt(token, key_for, now=sb.clock.time(), check_claims=access_only)
+        except tokens.Expired:
+            raise NotAuthorized("Access Token has expired") from None
+        except tokens.TokenError:
             raise NotAuthorized("Invalid Access Token") from None
-        if claims.get("token_use") != "access":
-            raise NotAuthorized("Invalid Access Token")
-        if sb.clock.time() > claims.get("exp", 0):
-            raise NotAuthorized("Access Token has expired")
         session = self.sessions.get(claims.get("origin_jti"))
         if session is None or session.revoked:
             raise NotAuthorized("Access Token has been revoked")
