@@ -201,7 +201,8 @@ class ExecuteApi:
         apigateway.amazonaws.com) whose policies allow lambda:InvokeFunction on the function."""
         if not role_arn or not role_arn.startswith("arn:aws:iam::"):
             return False
-        from ..webidentity import TrustRefused, check_trust, find_role, role_policies
+        from ..iam.models import role_policies
+        from ..sts.sessions import TrustRefused, check_trust, find_role
 
         role = find_role(self.sandbox, role_arn)
         if role is None:

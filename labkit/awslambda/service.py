@@ -87,7 +87,7 @@ class LambdaService(Service):
         return body if isinstance(body, dict) else {}
 
     def _check_role(self, role_arn):
-        from ..webidentity import TrustRefused, check_trust, find_role
+        from ..sts.sessions import TrustRefused, check_trust, find_role
 
         if not isinstance(role_arn, str) or not role_arn.startswith("arn:"):
             return  # moto answers the malformed ARN itself
@@ -199,7 +199,7 @@ class LambdaService(Service):
     def _credentials(self, spec: Spec):
         """Lambda assumes the execution role for the environment: "Lambda ... obtains temporary security
         credentials ... session name is the function name" (*Lambda execution role*)."""
-        from ..webidentity import find_role
+        from ..sts.sessions import find_role
 
         role = find_role(self.sandbox, spec.role)
         role_id = role.id if role is not None else "AROA" + uuid.uuid4().hex[:17].upper()
