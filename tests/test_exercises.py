@@ -170,54 +170,54 @@ WRONG = {
     "02.2": [lambda: (lambda token, pool_id, client_id: jwt.decode(token, options={"verify_signature": False})),
              lambda: (lambda token, pool_id, client_id: labkit.tokens.verify(token))],
     "02.3": [lambda: (lambda token: bool(labkit.tokens.verify(token))), lambda: (lambda token: False)],
-    "03.1": [lambda: "AccessDenied", lambda: "ResourceNotFoundException"],
-    "03.2": [lambda: _get_id_only, lambda: (lambda identity_pool_id: _get_id_only(identity_pool_id)["IdentityId"])],
-    "03.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::{b}/*"})),
+    "04.1": [lambda: "AccessDenied", lambda: "ResourceNotFoundException"],
+    "04.2": [lambda: _get_id_only, lambda: (lambda identity_pool_id: _get_id_only(identity_pool_id)["IdentityId"])],
+    "04.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::{b}/*"})),
              lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{b}/public"})),
              lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
                                          "Resource": f"arn:aws:s3:::{b}/public/*"}))],
-    "04.1": [lambda: "google", lambda: "https://accounts.google.com"],
-    "04.2": [lambda: _without_logins,
+    "05.1": [lambda: "google", lambda: "https://accounts.google.com"],
+    "05.2": [lambda: _without_logins,
              lambda: (lambda pool_id, token: boto3.client("cognito-identity").get_id(IdentityPoolId=pool_id,
                                                                                       Logins={"accounts.google.com": token}))],
-    "04.3": [lambda: _trust(lambda p: {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}),
+    "05.3": [lambda: _trust(lambda p: {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}),
              lambda: _trust(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p}}),
              lambda: _trust(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p},
                                        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}})],
-    "05.1": [lambda: "${aws:username}", lambda: "${cognito-identity.amazonaws:sub}",
+    "06.1": [lambda: "${aws:username}", lambda: "${cognito-identity.amazonaws:sub}",
              lambda: "${cognito-identity.amazonaws.com:aud}"],
-    "05.2": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+    "06.2": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
                                          "Resource": f"arn:aws:s3:::{b}/private/${{cognito-identity.amazonaws.com:sub}}/*"}, version=False)),
              lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
                                          "Resource": f"arn:aws:s3:::{b}/private/*"}))],
-    "05.3": [lambda: (lambda arn: _policy({"Effect": "Allow", "Action": "dynamodb:*", "Resource": arn, "Condition": {
+    "06.3": [lambda: (lambda arn: _policy({"Effect": "Allow", "Action": "dynamodb:*", "Resource": arn, "Condition": {
                  "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${cognito-identity.amazonaws.com:sub}"]}}})),
              lambda: (lambda arn: _policy({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
                                            "Resource": arn}))],
-    "06.1": [lambda: dict.fromkeys(["unsigned", "role not granted", "for another application", "redeemed 6 minutes later"], "AccessDenied"),
+    "07.1": [lambda: dict.fromkeys(["unsigned", "role not granted", "for another application", "redeemed 6 minutes later"], "AccessDenied"),
              lambda: {"unsigned": "InvalidIdentityToken", "role not granted": "InvalidIdentityToken",
                       "for another application": "AccessDenied", "redeemed 6 minutes later": "InvalidIdentityToken"}],
-    "06.2": [lambda: _saml_trust(first_only=True), lambda: _saml_trust(aud="urn:amazon:webservices")],
-    "06.3": [lambda: _rotate_again, lambda: _delete_provider],
-    "07.1": [lambda: 1, lambda: 2, lambda: "0"],
-    "07.2": [lambda: _sync_count_zero, lambda: _dataset_count],
-    "07.3": [lambda: _save(None), lambda: _save("attribute_not_exists(Version)")],
-    "08.1": [lambda: (lambda region, pool: f"cognito-idp.amazonaws.com/{pool}"),
+    "07.2": [lambda: _saml_trust(first_only=True), lambda: _saml_trust(aud="urn:amazon:webservices")],
+    "07.3": [lambda: _rotate_again, lambda: _delete_provider],
+    "08.1": [lambda: 1, lambda: 2, lambda: "0"],
+    "08.2": [lambda: _sync_count_zero, lambda: _dataset_count],
+    "08.3": [lambda: _save(None), lambda: _save("attribute_not_exists(Version)")],
+    "09.1": [lambda: (lambda region, pool: f"cognito-idp.amazonaws.com/{pool}"),
              lambda: (lambda region, pool: f"https://cognito-idp.{region}.amazonaws.com/{pool}")],
-    "08.2": [lambda: _admin_s3, lambda: (lambda pool_id, logins: solution("08.2")(pool_id, {}))],
-    "09.1": [lambda: _challenge(lambda d: d.hex()), lambda: _challenge(lambda d: base64.urlsafe_b64encode(d).decode()),
+    "09.2": [lambda: _admin_s3, lambda: (lambda pool_id, logins: solution("09.2")(pool_id, {}))],
+    "10.1": [lambda: _challenge(lambda d: d.hex()), lambda: _challenge(lambda d: base64.urlsafe_b64encode(d).decode()),
              lambda: (lambda verifier: verifier)],
-    "09.2": [lambda: dict.fromkeys(["code used twice", "another verifier", "unregistered redirect_uri"], "invalid_request"),
+    "10.2": [lambda: dict.fromkeys(["code used twice", "another verifier", "unregistered redirect_uri"], "invalid_request"),
              lambda: {"code used twice": "invalid_grant", "another verifier": "redirect_mismatch",
                       "unregistered redirect_uri": "invalid_grant"}],
-    "09.3": [lambda: _authorize(code_challenge=lambda v: v, code_challenge_method="plain"),
+    "10.3": [lambda: _authorize(code_challenge=lambda v: v, code_challenge_method="plain"),
              lambda: _authorize(drop=("code_challenge", "code_challenge_method")),
              lambda: _authorize(scope="email profile")],
-    "10.1": [lambda: dict.fromkeys(["access token, no scopes on the method", "ID token, scopes on the method",
+    "11.1": [lambda: dict.fromkeys(["access token, no scopes on the method", "ID token, scopes on the method",
                                     "expired ID token", "wrong path"], (401, "Unauthorized")),
              lambda: {"access token, no scopes on the method": (403, "Forbidden"), "ID token, scopes on the method": (401, "Unauthorized"),
                       "expired ID token": (401, "The incoming token has expired"), "wrong path": (404, "Not Found")}],
-    "10.2": [lambda: (lambda region, account, api_id: _policy({"Effect": "Allow", "Action": "execute-api:Invoke",
+    "11.2": [lambda: (lambda region, account, api_id: _policy({"Effect": "Allow", "Action": "execute-api:Invoke",
                                                               "Resource": f"arn:aws:execute-api:{region}:{account}:{api_id}/*"})),
              lambda: (lambda region, account, api_id: _policy({"Effect": "Allow", "Action": "execute-api:Invoke",
                                                               "Resource": f"arn:aws:execute-api:{region}:{account}:{api_id}/prod/GET/notes/alice"}))],
@@ -308,34 +308,34 @@ CHEATS = {
     "01.3": [lambda: _contains_domain, lambda: _ends_with_domain],
     "02.2": [lambda: _verifier_of_the_notebooks_region],
     "02.3": [_first_call_true],
-    "03.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
+    "04.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
                                          "Resource": f"arn:aws:s3:::{b}/public/*"})),
              lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObjectAcl"],
                                          "Resource": f"arn:aws:s3:::{b}/public/*"})),
              lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*/public/*"}))],
-    "04.3": [lambda: (lambda pool_id: {"Version": "2012-10-17", "Statement": [
-                 solution("04.3")(pool_id)["Statement"][0],
+    "05.3": [lambda: (lambda pool_id: {"Version": "2012-10-17", "Statement": [
+                 solution("05.3")(pool_id)["Statement"][0],
                  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})],
-    "05.1": [lambda: "${aws:userid}"],
-    "05.2": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::{b}/private/{_SUB}/*"})),
+    "06.1": [lambda: "${aws:userid}"],
+    "06.2": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::{b}/private/{_SUB}/*"})),
              lambda: (lambda b: {"Version": "2012-10-17", "Statement": [
-                 solution("05.2")(b)["Statement"][0],
+                 solution("06.2")(b)["Statement"][0],
                  {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{b}"}]})],
-    "05.3": [lambda: (lambda arn: _policy({"Effect": "Allow", "Resource": "*", "Condition": _LEADING,
+    "06.3": [lambda: (lambda arn: _policy({"Effect": "Allow", "Resource": "*", "Condition": _LEADING,
                                            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]})),
              lambda: (lambda arn: _policy({"Effect": "Allow", "Resource": arn, "Condition": _LEADING,
                                            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteTable"]}))],
-    "06.2": [lambda: _first_answer_forever(solution("06.2")),
+    "07.2": [lambda: _first_answer_forever(solution("07.2")),
              lambda: (lambda arns: {"Version": "2012-10-17", "Statement": [
-                 solution("06.2")(arns)["Statement"][0],
+                 solution("07.2")(arns)["Statement"][0],
                  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})],
-    "07.3": [lambda: _racy_save],
-    "08.1": [lambda: (lambda region, pool: f"cognito-idp.{labkit.Sandbox.current().region}.amazonaws.com/{pool}")],
-    "09.1": [lambda: labkit.hostedui.code_challenge, lambda: _first_answer_forever(solution("09.1"))],
+    "08.3": [lambda: _racy_save],
+    "09.1": [lambda: (lambda region, pool: f"cognito-idp.{labkit.Sandbox.current().region}.amazonaws.com/{pool}")],
+    "10.1": [lambda: labkit.hostedui.code_challenge, lambda: _first_answer_forever(solution("10.1"))],
 }
 
 #: The right answer of each "value" exercise must not appear in a failed verdict of a wrong answer.
-RIGHT_VALUE = {"01.1": "UserNotConfirmedException", "03.1": "NotAuthorizedException"}
+RIGHT_VALUE = {"01.1": "UserNotConfirmedException", "04.1": "NotAuthorizedException"}
 
 ALL = [ex.id for ex in exercises.exercises()]
 
@@ -392,10 +392,10 @@ def test_verdicts_of_wrong_answers_do_not_hand_over_the_answer(exercise_id, sb):
         assert RIGHT_VALUE[exercise_id] not in failed, failed
 
 
-@pytest.mark.parametrize("exercise_id", ["06.1", "09.2"])
+@pytest.mark.parametrize("exercise_id", ["07.1", "10.2"])
 def test_prediction_verdicts_do_not_hand_over_the_answers(exercise_id, sb):
     model = solution(exercise_id)
-    wrong = {key: ("InvalidClientTokenId" if exercise_id == "06.1" else "invalid_scope") for key in model}
+    wrong = {key: ("InvalidClientTokenId" if exercise_id == "07.1" else "invalid_scope") for key in model}
     verdict = check(exercise_id, wrong)
     failed = " ".join(p.text + " " + p.why for p in verdict.points if not p.ok)
     for right in model.values():
@@ -406,7 +406,7 @@ def test_labkit_helpers_are_not_answers(sb):
     import functools
 
     for helper in (labkit.hostedui.code_challenge, functools.partial(labkit.tokens.verify, token_use="id")):
-        verdict = check("09.1" if helper is labkit.hostedui.code_challenge else "02.2", helper)
+        verdict = check("10.1" if helper is labkit.hostedui.code_challenge else "02.2", helper)
         assert verdict.status == "failed" and "labkit's own" in repr(verdict), repr(verdict)
 
 

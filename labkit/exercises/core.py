@@ -225,7 +225,7 @@ class Run:
         return window()
 
     def name(self, prefix: str) -> str:
-        """A fresh name for something this check creates (``ex0601-role-3``): checks never collide."""
+        """A fresh name for something this check creates (``ex0701-role-3``): checks never collide."""
         return f"{prefix}{self.serial}"
 
 

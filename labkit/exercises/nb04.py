@@ -1,160 +1,134 @@
-"""Exercises of notebook 04 · Web identity federation: the Logins key, credentials from a Google token,
-the authenticated role's trust policy.
+"""Exercises of notebook 04 · Guest access: guests turned away, a guest's credentials, the guest policy.
 
-AWS: "Identity pools third-party identity providers", "Role trust and permissions", AssumeRoleWithWebIdentity.
+AWS: "Identity pools authentication flow", GetId / GetCredentialsForIdentity (Cognito Identity API reference).
 """
 
 from __future__ import annotations
 
-import json
+import boto3
 
 from . import fixtures as fx
 from .core import Exercise
 
-NOTEBOOK = "04-web-identity-federation"
-GOOGLE_CLIENT_ID = "1234567890-lab.apps.googleusercontent.com"
-
-
-def _photos(run, label: str, **kwargs):
-    return fx.identity_pool(run, f"Ex04{label}Photos", google_client_id=GOOGLE_CLIENT_ID, **kwargs)
-
-
-def _google(run, email: str = "alice@gmail.com") -> str:
-    return run.sb.idp("google").sign_in(email, client_id=GOOGLE_CLIENT_ID)
+NOTEBOOK = "04-guest-access"
 
 
 # ---------------------------------------------------------------------------------------------- 04.1
-def _check_logins_key(google_key, run):
-    from .explain import name
-
-    if not isinstance(google_key, str):
-        run.stop(f"google_key is a {type(google_key).__name__}; write the provider name as a string.")
-    pool = _photos(run, "a", allow_guests=False)
+def _check_closed_code(error_code, run):
+    if not isinstance(error_code, str):
+        run.stop(f"error_code is a {type(error_code).__name__}; write the error code as a string.")
+    pool = fx.identity_pool(run, "Ex0401Shop", allow_guests=False)
     cognito = fx.client(run, "cognito-identity")
-    try:
-        identity_id = cognito.get_id(IdentityPoolId=pool["IdentityPoolId"], Logins={google_key: _google(run)})["IdentityId"]
-    except Exception as exc:
-        run.stop(f"GetId with Logins={{{google_key!r}: <Google ID token>}} is refused: {name(exc)}.",
-                 "The key names the provider as the identity pool knows it (SupportedLoginProviders), not a URL or a brand: "
-                 "look at describe_identity_pool's answer in section 1.")
-    run.passed(f"GetId accepts Logins={{{google_key!r}: <Google ID token>}} and returns Alice's identity id.")
-    again = cognito.get_id(IdentityPoolId=pool["IdentityPoolId"], Logins={google_key: _google(run)})["IdentityId"]
-    run.expect(again == identity_id, "A second token of the same Google user got another identity id.", "",
-               passed_text="A new token of the same Google user finds the same identity.")
+    actual = fx.error_code(lambda: cognito.get_id(IdentityPoolId=pool["IdentityPoolId"]))
+    said = error_code.strip()
+    why = {"AccessDenied": "AccessDenied is IAM's answer to a signed request. GetId is unsigned, and it is Cognito Identity "
+                           "that refuses: the pool does not allow unauthenticated identities.",
+           "ResourceNotFoundException": "The pool exists; it just does not take guests."}.get(
+        said, "Try it: close a pool to guests (AllowUnauthenticatedIdentities=False), call GetId without Logins and read "
+              "err.response['Error']['Code'].")
+    run.expect(said == actual, f"A visitor calls GetId without logins on a pool closed to guests: Cognito does not answer "
+                               f"{said!r}.", why,
+               passed_text=f"A pool closed to guests answers GetId without logins with {actual}.")
 
 
 # ---------------------------------------------------------------------------------------------- 04.2
-def _check_credentials_from_google(credentials_from_google, run):
-    if not callable(credentials_from_google):
-        run.stop(f"credentials_from_google is a {type(credentials_from_google).__name__}, not a function.",
-                 "Define it with def credentials_from_google(identity_pool_id, google_token): ...")
-    pool = _photos(run, "b", allow_guests=True)
-    creds = run.call(credentials_from_google, pool["IdentityPoolId"], _google(run), doing="exchanging Alice's Google token",
-                     advice="The identity id alone proves nothing: GetCredentialsForIdentity needs the same Logins as GetId.")
-    if not isinstance(creds, dict) or "SessionToken" not in creds:
+def _check_guest_credentials(guest_credentials, run):
+    if not callable(guest_credentials):
+        run.stop(f"guest_credentials is a {type(guest_credentials).__name__}, not a function.",
+                 "Define it with def guest_credentials(identity_pool_id): ...")
+    pool = fx.identity_pool(run, "Ex0402Shop", allow_guests=True)
+    creds = run.call(guest_credentials, pool["IdentityPoolId"], doing="getting a guest's credentials")
+    if not isinstance(creds, dict) or not all(k in creds for k in ("AccessKeyId", "SessionToken")):
         keys = sorted(creds) if isinstance(creds, dict) else type(creds).__name__
         run.stop(f"Your function returned {keys}, not credentials.",
-                 "Return the 'Credentials' of get_credentials_for_identity (AccessKeyId, SecretKey, SessionToken...).")
-    arn = fx.session(run, creds).client("sts").get_caller_identity()["Arn"]
-    auth_role, guest_role = fx.role_name(pool["AuthenticatedRoleArn"]), fx.role_name(pool["UnauthenticatedRoleArn"])
-    if f"/{guest_role}/" in arn:
-        run.stop(f"The credentials are a guest's ({guest_role}).",
-                 "Without Logins, Cognito treats the caller as a guest: pass Logins={'accounts.google.com': token} to both calls.")
-    run.expect(f"/{auth_role}/" in arn, f"The credentials call AWS as {arn}.", "",
-               passed_text=f"Alice's credentials are for the authenticated role: {arn.split(':', 5)[5]}.")
-    cognito = fx.client(run, "cognito-identity")
-    identities = cognito.list_identities(IdentityPoolId=pool["IdentityPoolId"], MaxResults=10)["Identities"]
-    run.expect(any("accounts.google.com" in (i.get("Logins") or []) for i in identities),
-               "No identity of the pool has Alice's Google login.", "", passed_text="Her identity carries her Google login.")
+                 "Return the 'Credentials' of get_credentials_for_identity: AccessKeyId, SecretKey, SessionToken, Expiration.")
+    run.expect(str(creds["AccessKeyId"]).startswith("ASIA"), "These are not temporary credentials.", "",
+               passed_text="Temporary credentials (the access key starts with ASIA).")
+    arn = run.call(lambda: fx.session(run, creds).client("sts").get_caller_identity()["Arn"], doing="calling STS with the credentials")
+    role = fx.role_name(pool["UnauthenticatedRoleArn"])
+    run.expect(f"assumed-role/{role}/" in arn, f"The credentials call AWS as {arn}, not as the guest role {role}.", "",
+               passed_text=f"They call AWS as the guest role: {arn.split(':', 5)[5]}.")
 
 
 # ---------------------------------------------------------------------------------------------- 04.3
-def _check_trust_policy(authenticated_trust_policy, run):
-    if not callable(authenticated_trust_policy):
-        run.stop(f"authenticated_trust_policy is a {type(authenticated_trust_policy).__name__}, not a function.",
-                 "Define it with def authenticated_trust_policy(identity_pool_id): ... returning a policy dict.")
-    from .explain import meaning, name
-
-    pool = _photos(run, "c", allow_guests=True, allow_classic_flow=True)
-    other = _photos(run, "d", allow_guests=True, allow_classic_flow=True)
-    policy = fx.as_policy(run, run.call(authenticated_trust_policy, pool["IdentityPoolId"], doing="writing the trust policy"),
-                          "trust policy")
-    iam = fx.client(run, "iam")
-    try:
-        role_arn = iam.create_role(RoleName=run.name("Ex04PhotosEditors"), AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
-    except Exception as exc:
-        run.stop(f"IAM refused your trust policy: {name(exc)}.", meaning(exc))
-    cognito, sts = fx.client(run, "cognito-identity"), fx.client(run, "sts")
-
-    def open_id_token(pool_id, logins=None):
-        kwargs = {"Logins": logins} if logins else {}
-        identity_id = cognito.get_id(IdentityPoolId=pool_id, **kwargs)["IdentityId"]
-        return cognito.get_open_id_token(IdentityId=identity_id, **kwargs)["Token"]
-
-    def assume(token):
-        return fx.error_code(lambda: sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="exercise", WebIdentityToken=token))
-
-    signed_in = open_id_token(pool["IdentityPoolId"], {"accounts.google.com": _google(run)})
-    code = assume(signed_in)
-    run.expect(code is None, f"A signed-in identity of the pool cannot assume the role: {code}.",
-               "Allow sts:AssumeRoleWithWebIdentity for Principal {\"Federated\": \"cognito-identity.amazonaws.com\"}, "
-               "with cognito-identity.amazonaws.com:aud = the pool id and :amr containing 'authenticated'.",
-               passed_text="A signed-in identity of the pool assumes the role.")
-    code = assume(open_id_token(pool["IdentityPoolId"]))
-    run.expect(code is not None, "A guest of the pool assumes the role.",
-               "Add the condition \"ForAnyValue:StringLike\": {\"cognito-identity.amazonaws.com:amr\": \"authenticated\"}.",
-               passed_text=f"A guest of the pool is refused ({code}).")
-    code = assume(open_id_token(other["IdentityPoolId"], {"accounts.google.com": _google(run, "mallory@gmail.com")}))
-    run.expect(code is not None, "A signed-in identity of ANOTHER identity pool assumes the role.",
-               "Add the condition \"StringEquals\": {\"cognito-identity.amazonaws.com:aud\": identity_pool_id}: every "
-               "identity pool's tokens come from the same issuer.",
-               passed_text=f"A signed-in identity of another identity pool is refused ({code}).")
-    code = fx.error_code(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="exercise"))
-    run.expect(code is not None, "The account's own IAM principals can assume the role with sts:AssumeRole too.",
-               "The role is for the identity pool's signed-in users only: trust only the federated principal "
-               "cognito-identity.amazonaws.com, for sts:AssumeRoleWithWebIdentity.",
-               passed_text=f"Nobody else, not even the account's administrator, assumes it with sts:AssumeRole ({code}).")
+def _check_guest_policy(guest_read_policy, run):
+    if not callable(guest_read_policy):
+        run.stop(f"guest_read_policy is a {type(guest_read_policy).__name__}, not a function.",
+                 "Define it with def guest_read_policy(bucket): ... returning a policy dict.")
+    bucket = run.name("ex0403-shop-catalogue-")
+    s3 = fx.client(run, "s3")
+    location = {} if run.sb.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": run.sb.region}}
+    s3.create_bucket(Bucket=bucket, **location)
+    s3.put_object(Bucket=bucket, Key="public/catalogue.json", Body=b'{"items": ["tea", "cake"]}')
+    s3.put_object(Bucket=bucket, Key="internal/prices.csv", Body=b"tea,3\ncake,4")
+    pool = fx.identity_pool(run, "Ex0403Shop", allow_guests=True)
+    policy = fx.as_policy(run, run.call(guest_read_policy, bucket, doing=f"writing the guest policy for bucket {bucket}"), "guest policy")
+    fx.put_role_policy(run, fx.role_name(pool["UnauthenticatedRoleArn"]), policy, "read-public-catalogue")
+    cognito = fx.client(run, "cognito-identity")
+    identity_id = cognito.get_id(IdentityPoolId=pool["IdentityPoolId"])["IdentityId"]
+    guest = fx.session(run, cognito.get_credentials_for_identity(IdentityId=identity_id)["Credentials"]).client("s3")
+    code = fx.error_code(lambda: guest.get_object(Bucket=bucket, Key="public/catalogue.json"))
+    run.expect(code is None, f"A guest cannot read public/catalogue.json: {code}.",
+               f"Allow s3:GetObject on arn:aws:s3:::{bucket}/public/* (the objects under the prefix, note the /*).",
+               passed_text="A guest reads public/catalogue.json.")
+    code = fx.error_code(lambda: guest.get_object(Bucket=bucket, Key="internal/prices.csv"))
+    run.expect(code is not None, "A guest reads internal/prices.csv: your policy allows more than public/.",
+               "Name only the public/ prefix in Resource.", passed_text=f"A guest cannot read internal/prices.csv ({code}).")
+    # Least privilege: what a guest must NOT be able to do, though the cases above all passed.
+    elsewhere = run.name("ex0403-other-shop-")
+    s3.create_bucket(Bucket=elsewhere, **location)
+    s3.put_object(Bucket=elsewhere, Key="public/catalogue.json", Body=b"{}")
+    for what, attempt, why in (
+        ("overwrite public/catalogue.json", lambda: guest.put_object(Bucket=bucket, Key="public/catalogue.json", Body=b"{}"),
+         "The guest's credentials are in the app, so anybody has them: allow reading, nothing that changes the shop."),
+        ("delete public/catalogue.json", lambda: guest.delete_object(Bucket=bucket, Key="public/catalogue.json"),
+         "Deleting is a change too; name only the action that reads an object."),
+        ("make public/catalogue.json's ACL writable", lambda: guest.put_object_acl(Bucket=bucket, Key="public/catalogue.json",
+                                                                                   ACL="public-read-write"),
+         "Changing an object's ACL is not reading it; name only the action that reads an object."),
+        ("read public/ of another bucket", lambda: guest.get_object(Bucket=elsewhere, Key="public/catalogue.json"),
+         "The policy is for the bucket the function was given: name that bucket in Resource, no wildcard for it."),
+    ):
+        code = fx.error_code(attempt)
+        run.expect(code is not None, f"A guest can {what}: your policy allows more than reading public/.", why,
+                   passed_text=f"A guest cannot {what} ({code}).")
 
 
 EXERCISES = [
     Exercise(
         id="04.1", notebook=NOTEBOOK, level="read", kind="value",
-        title="The Logins key",
-        prompt="In `Logins`, each token is keyed by the name of its provider. What is the key for a Google ID token? "
-               "The check calls `GetId` with your key and a Google token on a pool of its own.",
-        starter='google_key = ...   # the provider name, a string\n\ncheck("04.1", google_key)',
-        hints=["It is the key of SupportedLoginProviders in describe_identity_pool's answer (section 1).",
-               "A host name, no https://."],
-        checker=_check_logins_key,
+        title="A pool closed to guests",
+        prompt="An identity pool has `AllowUnauthenticatedIdentities=False`. A visitor's app calls `GetId` without "
+               "`Logins`. Which error code does it get? The check closes a pool of its own and tries.",
+        starter='error_code = ...   # e.g. "AccessDenied"\n\ncheck("04.1", error_code)',
+        hints=["Section 4 shows it.", "It is Cognito Identity, not IAM, that refuses: the code ends in Exception."],
+        checker=_check_closed_code,
     ),
     Exercise(
         id="04.2", notebook=NOTEBOOK, level="use", kind="function",
-        title="From a Google token to AWS credentials",
-        prompt="Write `credentials_from_google(identity_pool_id, google_token)`: steps 2 and 3 of section 2 (the enhanced "
-               "flow). Return the `Credentials` dict. The check signs Alice in at Google and makes sure the credentials "
-               "are the authenticated role's.",
-        starter=("def credentials_from_google(identity_pool_id, google_token):\n"
-                 '    """Temporary AWS credentials for the Google user of google_token (enhanced flow)."""\n'
+        title="A guest's credentials",
+        prompt="Write `guest_credentials(identity_pool_id)`: what a visitor's app does, with plain boto3 and no "
+               "credentials of its own, to get temporary AWS credentials as a guest. Return the `Credentials` dict.",
+        starter=("def guest_credentials(identity_pool_id):\n"
+                 '    """Temporary AWS credentials for a new guest of this identity pool."""\n'
                  "    ...\n\n"
-                 'check("04.2", credentials_from_google)'),
-        hints=["GetId, then GetCredentialsForIdentity.",
-               "Both calls need Logins={\"accounts.google.com\": google_token}: the identity id alone proves nothing."],
-        checker=_check_credentials_from_google,
+                 'check("04.2", guest_credentials)'),
+        hints=["Two calls on a cognito-identity client: get_id, then get_credentials_for_identity.",
+               "Neither call gets Logins: a guest has no login."],
+        checker=_check_guest_credentials,
     ),
     Exercise(
         id="04.3", notebook=NOTEBOOK, level="write", kind="function",
-        title="Trust only your signed-in users",
-        prompt="Write `authenticated_trust_policy(identity_pool_id)`: the trust policy of a role for the **basic** flow "
-               "that signed-in identities of this pool may assume, and nobody else: not its guests, not the users of "
-               "another identity pool. The check tries all three with `AssumeRoleWithWebIdentity`.",
-        starter=("def authenticated_trust_policy(identity_pool_id):\n"
-                 '    """Trust policy: signed-in identities of this identity pool only."""\n'
+        title="The guest policy",
+        prompt="Write `guest_read_policy(bucket)`, the guest role's policy: guests may read the objects under `public/` of "
+               "the bucket, and nothing else (not `internal/`, no writes). The check puts it on a new pool's guest "
+               "role and tries as a guest.",
+        starter=("def guest_read_policy(bucket):\n"
+                 '    """The guest role\'s policy: read public/ of bucket, nothing more."""\n'
                  "    ...\n\n"
-                 'check("04.3", authenticated_trust_policy)'),
-        hints=["Section 5's cognito_trust() is the shape; the principal is {\"Federated\": \"cognito-identity.amazonaws.com\"}.",
-               "Two conditions: aud (which pool) and amr (signed in or guest).",
-               "\"StringEquals\": {\"cognito-identity.amazonaws.com:aud\": identity_pool_id}, "
-               "\"ForAnyValue:StringLike\": {\"cognito-identity.amazonaws.com:amr\": \"authenticated\"}."],
-        checker=_check_trust_policy,
+                 'check("04.3", guest_read_policy)'),
+        hints=["A policy is {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": ..., \"Action\": ..., \"Resource\": ...}]}.",
+               "The action is s3:GetObject; the resource is the object ARN arn:aws:s3:::<bucket>/public/*."],
+        checker=_check_guest_policy,
     ),
 ]

@@ -1,7 +1,8 @@
-"""Exercises of notebook 06 · Enterprise SAML: predict STS's answers, write a trust policy, survive a
-certificate rollover.
+"""Exercises of notebook 06 · Roles and AWS resources: the identity id policy variable, a private S3 prefix,
+a private DynamoDB partition -- each tried with two users, Alice and Bob.
 
-AWS: STS ``AssumeRoleWithSAML``; IAM User Guide "SAML 2.0 federation", "Troubleshoot SAML federation".
+AWS: IAM User Guide "IAM policy elements: Variables"; Cognito "IAM roles"; DynamoDB "Using IAM policy
+conditions for fine-grained access control".
 """
 
 from __future__ import annotations
@@ -11,221 +12,203 @@ import json
 from . import fixtures as fx
 from .core import Exercise
 
-NOTEBOOK = "06-enterprise-saml"
-SIGNIN = "https://signin.aws.amazon.com/saml"
+NOTEBOOK = "06-roles-and-aws-resources"
 
 
-def console_trust_policy(provider_arn: str) -> dict:
-    """The trust policy the IAM console writes for "SAML 2.0 federation" (as in the notebook's Step 3)."""
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithSAML",
-        "Condition": {"StringEquals": {"SAML:aud": SIGNIN}}}]}
+class Notes:
+    """The notebook's app in small: a user pool, an identity pool, Alice and Bob signed in, a bucket, a table."""
 
-
-class Company:
-    """A directory (AD FS) registered in IAM as a SAML provider, with a role its group is granted."""
-
-    def __init__(self, run, label: str, role_arn: str | None = None):
+    def __init__(self, run, label: str, bucket: bool = True, table: bool = False):
         self.run = run
-        self.iam = fx.client(run, "iam")
-        name = run.name(f"ex06{label}")
-        self.ad = run.sb.idp("active-directory", directory=name)
-        if "alice" not in self.ad.users:
-            self.ad.add_user("alice", "Wonderland-2026", groups=["AWS-Developers"])
-        self.provider_arn = self.iam.create_saml_provider(Name=name.capitalize(), SAMLMetadataDocument=self.ad.metadata)["SAMLProviderArn"]
-        if role_arn is None:
-            role_arn = self.iam.create_role(RoleName=f"{name.capitalize()}Developers",
-                                            AssumeRolePolicyDocument=json.dumps(console_trust_policy(self.provider_arn)))["Role"]["Arn"]
-        self.role_arn = role_arn
-        self.ad.grant("AWS-Developers", role_arn, self.provider_arn)
+        pool_id, client_id = fx.user_pool(run, f"ex06{label}-notes-users", users=("alice", "bob"))
+        self.identity_pool = fx.identity_pool(run, f"Ex06{label}Notes", allow_guests=False, user_pool=(pool_id, client_id))
+        self.auth_role = fx.role_name(self.identity_pool["AuthenticatedRoleArn"])
+        pool = self.identity_pool["IdentityPoolId"]
+        self.alice_id, self.alice = fx.signed_in_identity(run, pool, pool_id, client_id, "alice")
+        self.bob_id, self.bob = fx.signed_in_identity(run, pool, pool_id, client_id, "bob")
+        if bucket:
+            self.bucket = run.name(f"ex06{label}-notes-attachments-")
+            location = {} if run.sb.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": run.sb.region}}
+            fx.client(run, "s3").create_bucket(Bucket=self.bucket, **location)
+        if table:
+            self.table = run.name(f"Ex06{label}Notes")
+            self.table_arn = fx.client(run, "dynamodb").create_table(
+                TableName=self.table,
+                KeySchema=[{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "noteId", "KeyType": "RANGE"}],
+                AttributeDefinitions=[{"AttributeName": "owner", "AttributeType": "S"}, {"AttributeName": "noteId", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"]
 
-    def assume(self, assertion: str | None = None, role_arn: str | None = None) -> str | None:
-        """The STS error code for this assertion (a fresh sign-in of alice by default), or None if accepted."""
-        assertion = assertion or self.ad.sign_in("alice", "Wonderland-2026")
-        sts = fx.client(self.run, "sts")
-        return fx.error_code(lambda: sts.assume_role_with_saml(RoleArn=role_arn or self.role_arn, PrincipalArn=self.provider_arn,
-                                                               SAMLAssertion=assertion))
-
-    def old_assertion(self, minutes: float) -> str:
-        """An assertion AD FS issued ``minutes`` ago (the sandbox's clock is put back while it signs)."""
-        clock = self.run.sb.clock
-        clock.offset -= minutes * 60
-        try:
-            return self.ad.sign_in("alice", "Wonderland-2026")
-        finally:
-            clock.offset += minutes * 60
+    def attach(self, policy, name: str = "exercise"):
+        fx.put_role_policy(self.run, self.auth_role, policy, name)
 
 
 # ---------------------------------------------------------------------------------------------- 06.1
-SCENARIOS = {
-    "unsigned": "Alice's assertion with its signature removed (saml.unsigned)",
-    "role not granted": "A valid assertion of Alice, asking for a role her groups do not grant",
-    "for another application": "A valid assertion AD FS issued for the wiki, not for AWS",
-    "redeemed 6 minutes later": "A valid assertion, used 6 minutes after AD FS issued it",
+#: Real condition keys a learner may reach for, and why each is not the identity id (IAM User Guide,
+#: "AWS global condition context keys"; Cognito Developer Guide, "IAM roles").
+_REAL_KEYS = {
+    "${cognito-identity.amazonaws.com:aud}": "That key exists: it is the identity pool's id, the same for every user of "
+                                              "the pool; the identity id is another key of the same service.",
+    "${cognito-identity.amazonaws.com:amr}": "That key exists: it lists how the caller signed in (authenticated, the "
+                                              "provider...), the same for many users; the identity id is another key.",
+    "${aws:userid}": "That key exists: for a role session it is the role's unique id and the session name "
+                     "(AROA...:CognitoIdentityCredentials), the same for every user of the role, not the identity id.",
+    "${aws:username}": "That key exists, but only IAM users have a user name: a role session (which Cognito's credentials "
+                       "are) has none, so the resource matches nothing.",
+    "${aws:PrincipalArn}": "That key exists: it is the role's ARN, the same for every user of the role.",
 }
 
 
-def _check_predictions(predictions, run):
-    from labkit import saml
-
-    if not isinstance(predictions, dict):
-        run.stop(f"predictions is a {type(predictions).__name__}; it must be a dict from each scenario to an error code.")
-    missing = [key for key in SCENARIOS if key not in predictions]
-    if missing:
-        run.stop(f"predictions lacks {', '.join(repr(m) for m in missing)}.", "Keep the four keys of the starter cell.")
-    corp = Company(run, "a")
-    admins = fx.client(run, "iam").create_role(RoleName=run.name("Ex06Admins"),
-                                               AssumeRolePolicyDocument=json.dumps(console_trust_policy(corp.provider_arn)))["Role"]["Arn"]
-    fresh = corp.ad.sign_in("alice", "Wonderland-2026")
-    actual = {
-        "unsigned": corp.assume(saml.unsigned(fresh)),
-        "role not granted": corp.assume(fresh, role_arn=admins),
-        "for another application": corp.assume(corp.ad.sign_in("alice", "Wonderland-2026", audience="https://wiki.corp.example.com/saml")),
-        "redeemed 6 minutes later": corp.assume(corp.old_assertion(6)),
-    }
-    for key, description in SCENARIOS.items():
-        said = predictions[key]
-        said = said.strip() if isinstance(said, str) else said
-        if said is Ellipsis or said is None:
-            run.failed(f"{description}: no prediction yet.", "Replace its ... with an error code.")
-            continue
-        run.expect(said == actual[key], f"{description}: STS does not answer {said!r}.",
-                   _WHY[key], passed_text=f"{description}: {actual[key]}.")
-
-
-_WHY = {
-    "unsigned": "Without a signature that verifies with the provider's certificate, STS cannot trust anything in the "
-                "assertion: the assertion itself is refused.",
-    "role not granted": "The assertion is genuine, but the requested role/provider pair is not in its Role attribute: "
-                        "STS is not authorized to give that role.",
-    "for another application": "The assertion's Audience is the wiki, not AWS: the assertion itself is refused.",
-    "redeemed 6 minutes later": "AWS wants an assertion redeemed within 5 minutes of its IssueInstant; this one is too old.",
-}
+def _check_variable(variable, run):
+    if not isinstance(variable, str):
+        run.stop(f"variable is a {type(variable).__name__}; write the policy variable as a string, \"${{...}}\".")
+    if not (variable.startswith("${") and variable.endswith("}")):
+        run.stop(f"{variable!r} is not a policy variable.", "A policy variable is written ${key}, e.g. ${aws:username}.")
+    app = Notes(run, "a")
+    app.attach({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": f"arn:aws:s3:::{app.bucket}/private/{variable}/*"}]})
+    alice_s3, bob_s3 = app.alice.client("s3"), app.bob.client("s3")
+    code = fx.error_code(lambda: alice_s3.put_object(Bucket=app.bucket, Key=f"private/{app.alice_id}/hello.txt", Body=b"hi"))
+    why = ("Section 3 uses it. Spell it exactly: a key that does not exist (a typo) has no value, and a resource with a "
+           "variable without value matches nothing.")
+    why = _REAL_KEYS.get(variable.strip(), why)
+    run.expect(code is None, f"With Resource private/{variable}/*, Alice cannot write under private/<her identity id>/: {code}.",
+               why, passed_text=f"With Resource private/{variable}/*, Alice writes under private/<her identity id>/.")
+    code = fx.error_code(lambda: bob_s3.put_object(Bucket=app.bucket, Key=f"private/{app.alice_id}/evil.txt", Body=b"x"))
+    run.expect(code is not None, "Bob writes under Alice's prefix too.", "The variable must be each user's own identity id.",
+               passed_text=f"Bob cannot write under Alice's prefix ({code}).")
 
 
 # ---------------------------------------------------------------------------------------------- 06.2
-def _check_shared_trust(shared_trust_policy, run):
-    if not callable(shared_trust_policy):
-        run.stop(f"shared_trust_policy is a {type(shared_trust_policy).__name__}, not a function.",
-                 "Define it with def shared_trust_policy(provider_arns): ... returning a policy dict.")
-    iam = fx.client(run, "iam")
-    corp = Company(run, "corp")
-    fabrikam = Company(run, "fabrikam")
-    other = Company(run, "other")
-    providers = [corp.provider_arn, fabrikam.provider_arn]
-    policy = run.call(shared_trust_policy, list(providers), doing="writing the trust policy for two providers")
-    policy = fx.as_policy(run, policy, "trust policy")
-    try:
-        role_arn = iam.create_role(RoleName=run.name("Ex06Shared"), AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
-    except Exception as exc:
-        from .explain import meaning, name
-
-        run.stop(f"IAM refused your trust policy: {name(exc)}.", meaning(exc))
-    for company, label in ((corp, "corp.example.com"), (fabrikam, "fabrikam's directory")):
-        company.ad.grant("AWS-Developers", role_arn, company.provider_arn)
-        code = company.assume(role_arn=role_arn)
-        run.expect(code is None, f"Alice of {label} could not assume the shared role: STS answered {code}.",
-                   "The trust policy must allow sts:AssumeRoleWithSAML for Federated: <each provider ARN> (a list works), "
-                   f"with SAML:aud = {SIGNIN} (the assertion's Recipient, not its Audience).",
-                   passed_text=f"Alice of {label} assumes the shared role.")
-    other.ad.grant("AWS-Developers", role_arn, other.provider_arn)
-    code = other.assume(role_arn=role_arn)
-    if not run.expect(code is not None, "A third directory that also grants the role got in: your trust policy trusts too much.",
-                      "Name exactly the providers the function was given in Principal.Federated; never \"*\".",
-                      passed_text=f"A third directory, not in the policy, is refused ({code})."):
-        return
-    code = fx.error_code(lambda: fx.client(run, "sts").assume_role(RoleArn=role_arn, RoleSessionName="exercise"))
-    run.expect(code is not None, "The account's own IAM principals can assume the shared role with sts:AssumeRole.",
-               "The role is for the directories' users: trust the SAML providers, for sts:AssumeRoleWithSAML only.",
-               passed_text=f"The account's own principals cannot assume it with sts:AssumeRole ({code}).")
-    # A second call, for one other provider: the function must build the policy from its argument.
-    policy = fx.as_policy(run, run.call(shared_trust_policy, [other.provider_arn], doing="writing the trust policy for one provider"),
-                          "trust policy")
-    try:
-        solo_arn = iam.create_role(RoleName=run.name("Ex06Solo"), AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
-    except Exception as exc:
-        from .explain import meaning, name
-
-        run.stop(f"For a list of one provider, IAM refused your trust policy: {name(exc)}.", meaning(exc))
-    other.ad.grant("AWS-Developers", solo_arn, other.provider_arn)
-    corp.ad.grant("AWS-Developers", solo_arn, corp.provider_arn)
-    code_other, code_corp = other.assume(role_arn=solo_arn), corp.assume(role_arn=solo_arn)
-    run.expect(code_other is None and code_corp is not None,
-               "Called with another list of providers, your function's policy does not trust exactly that list.",
-               "Build Principal.Federated from the provider_arns argument, whatever it holds.",
-               passed_text="Called for one other provider, the policy trusts that provider and no other.")
+def _check_private_prefix(private_prefix_policy, run):
+    if not callable(private_prefix_policy):
+        run.stop(f"private_prefix_policy is a {type(private_prefix_policy).__name__}, not a function.",
+                 "Define it with def private_prefix_policy(bucket): ... returning a policy dict.")
+    app = Notes(run, "b")
+    policy = fx.as_policy(run, run.call(private_prefix_policy, app.bucket, doing="writing the policy"))
+    app.attach(policy, "private-prefix")
+    alice_s3, bob_s3 = app.alice.client("s3"), app.bob.client("s3")
+    alice_key = f"private/{app.alice_id}/hello.txt"
+    code = fx.error_code(lambda: alice_s3.put_object(Bucket=app.bucket, Key=alice_key, Body=b"Alice's note"))
+    why = "Allow s3:PutObject and s3:GetObject on arn:aws:s3:::<bucket>/private/${cognito-identity.amazonaws.com:sub}/*."
+    if "Version" not in policy or policy.get("Version") != "2012-10-17":
+        why = "Your policy has no \"Version\": \"2012-10-17\": without it IAM reads ${...} as literal text. " + why
+    run.expect(code is None, f"Alice cannot write her own object ({code}).", why, passed_text="Alice writes under her own prefix.")
+    if code is None:
+        code = fx.error_code(lambda: alice_s3.get_object(Bucket=app.bucket, Key=alice_key))
+        run.expect(code is None, f"Alice cannot read her own object back ({code}).", "Allow s3:GetObject too.",
+                   passed_text="Alice reads it back.")
+    else:
+        fx.client(run, "s3").put_object(Bucket=app.bucket, Key=alice_key, Body=b"Alice's note")
+    code = fx.error_code(lambda: bob_s3.get_object(Bucket=app.bucket, Key=alice_key))
+    run.expect(code is not None, "Bob reads Alice's object.",
+               "Resource must contain the caller's own identity id (the policy variable), not private/*.",
+               passed_text=f"Bob cannot read Alice's object ({code}).")
+    code = fx.error_code(lambda: bob_s3.put_object(Bucket=app.bucket, Key=f"private/{app.alice_id}/evil.txt", Body=b"x"))
+    run.expect(code is not None, "Bob writes into Alice's prefix.", "Resource must contain the caller's own identity id.",
+               passed_text=f"Bob cannot write into Alice's prefix ({code}).")
+    code = fx.error_code(lambda: bob_s3.put_object(Bucket=app.bucket, Key=f"private/{app.bob_id}/todo.txt", Body=b"Bob's note"))
+    run.expect(code is None, f"Bob cannot write his own object ({code}).", "The same policy must serve every user.",
+               passed_text="Bob writes under his own prefix: one policy serves every user.")
+    # Least privilege: read and write, nothing more.
+    for what, attempt, why in (
+        ("make her object public (PutObjectAcl)", lambda: alice_s3.put_object_acl(Bucket=app.bucket, Key=alice_key, ACL="public-read"),
+         "Changing an object's ACL is neither reading nor writing it: name the two actions asked for, not s3:*."),
+        ("list every user's prefix (ListBucket on private/)", lambda: alice_s3.list_objects_v2(Bucket=app.bucket, Prefix="private/"),
+         "A listing of private/ shows every user's identity id: the exercise asks for objects, not for listing the bucket."),
+    ):
+        code = fx.error_code(attempt)
+        run.expect(code is not None, f"Alice can {what}: your policy allows more than reading and writing her own objects.",
+                   why, passed_text=f"Alice cannot {what} ({code}).")
 
 
 # ---------------------------------------------------------------------------------------------- 06.3
-def _check_rollover(trust_new_certificate, run):
-    if not callable(trust_new_certificate):
-        run.stop(f"trust_new_certificate is a {type(trust_new_certificate).__name__}, not a function.",
-                 "Define it with def trust_new_certificate(ad, provider_arn): ...")
-    corp = Company(run, "roll")
-    before = corp.assume()
-    corp.ad.rotate_certificate()
-    broken = corp.assume()
-    if before is not None or broken is None:
-        run.stop("The set-up did not behave as the notebook showed; please report this exercise.")
-    run.call(trust_new_certificate, corp.ad, corp.provider_arn, doing="fixing the provider after the rollover")
-    code = corp.assume()
-    run.expect(code is None, f"After your function, an assertion signed with the new certificate still gets {code}.",
-               "IAM verifies signatures only with the certificates of the provider's metadata. Give IAM the directory's new "
-               "metadata (ad.metadata) for the existing provider.",
-               passed_text="An assertion signed with the new certificate is accepted again.")
-    providers = [p["Arn"] for p in fx.client(run, "iam").list_saml_providers()["SAMLProviderList"]]
-    run.expect(corp.provider_arn in providers, "The provider is gone: roles and AD FS claim rules name its ARN.",
-               "Update the provider in place rather than deleting it.", passed_text="The same provider (same ARN) is kept.")
+def _check_own_partition(own_partition_policy, run):
+    if not callable(own_partition_policy):
+        run.stop(f"own_partition_policy is a {type(own_partition_policy).__name__}, not a function.",
+                 "Define it with def own_partition_policy(table_arn): ... returning a policy dict.")
+    app = Notes(run, "c", bucket=False, table=True)
+    policy = fx.as_policy(run, run.call(own_partition_policy, app.table_arn, doing="writing the policy"))
+    app.attach(policy, "own-partition")
+    alice_db, bob_db = app.alice.client("dynamodb"), app.bob.client("dynamodb")
+    table = app.table
+
+    def item(owner, note="1", text="buy milk"):
+        return {"owner": {"S": owner}, "noteId": {"S": note}, "text": {"S": text}}
+
+    code = fx.error_code(lambda: alice_db.put_item(TableName=table, Item=item(app.alice_id)))
+    run.expect(code is None, f"Alice cannot put a note in her own partition ({code}).",
+               "Allow dynamodb:PutItem (and GetItem, Query...) on the table with the condition "
+               "ForAllValues:StringEquals dynamodb:LeadingKeys = [\"${cognito-identity.amazonaws.com:sub}\"].",
+               passed_text="Alice puts a note in her own partition.")
+    if code is not None:
+        fx.client(run, "dynamodb").put_item(TableName=table, Item=item(app.alice_id))
+    code = fx.error_code(lambda: alice_db.query(TableName=table, KeyConditionExpression="#o = :me",
+                                                ExpressionAttributeNames={"#o": "owner"},
+                                                ExpressionAttributeValues={":me": {"S": app.alice_id}}))
+    run.expect(code is None, f"Alice cannot query her own partition ({code}).", "Allow dynamodb:Query too.",
+               passed_text="Alice queries her own notes.")
+    code = fx.error_code(lambda: bob_db.get_item(TableName=table, Key={"owner": {"S": app.alice_id}, "noteId": {"S": "1"}}))
+    run.expect(code is not None, "Bob reads Alice's note.",
+               "Without the dynamodb:LeadingKeys condition, the policy allows every partition.",
+               passed_text=f"Bob cannot read Alice's note ({code}).")
+    code = fx.error_code(lambda: bob_db.put_item(TableName=table, Item=item(app.alice_id, "2", "pwned")))
+    run.expect(code is not None, "Bob writes into Alice's partition.", "The condition must apply to writes too.",
+               passed_text=f"Bob cannot write into Alice's partition ({code}).")
+    code = fx.error_code(lambda: bob_db.scan(TableName=table))
+    run.expect(code is not None, "Bob scans the whole table, Alice's notes included.",
+               "A Scan names no partition, so ForAllValues over no LeadingKeys is true: leave dynamodb:Scan (and dynamodb:*) "
+               "out of Action.", passed_text=f"Nobody can scan the table ({code}).")
+    other = run.name("Ex06cOtherTable")
+    fx.client(run, "dynamodb").create_table(
+        TableName=other, KeySchema=[{"AttributeName": "owner", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "owner", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    for what, attempt, why in (
+        ("delete the table", lambda: alice_db.delete_table(TableName=table),
+         "Name the item actions one by one: dynamodb:* also deletes and reconfigures the table."),
+        ("write her partition of another table", lambda: alice_db.put_item(TableName=other, Item={"owner": {"S": app.alice_id}}),
+         "The policy is for the table whose ARN the function was given: put that ARN in Resource, not \"*\"."),
+    ):
+        code = fx.error_code(attempt)
+        run.expect(code is not None, f"Alice can {what}: your policy allows more than her own items of this table.", why,
+                   passed_text=f"Alice cannot {what} ({code}).")
 
 
 EXERCISES = [
     Exercise(
         id="06.1", notebook=NOTEBOOK, level="read", kind="value",
-        title="Predict STS's answers",
-        prompt="For each scenario, predict the error code `AssumeRoleWithSAML` answers (`\"InvalidIdentityToken\"`, "
-               "`\"AccessDenied\"`, `\"ExpiredTokenException\"`...). The check builds each scenario in a directory of "
-               "its own and compares.",
-        starter=('predictions = {\n'
-                 '    "unsigned": ...,                  # the signature removed\n'
-                 '    "role not granted": ...,          # a role Alice\'s groups do not grant\n'
-                 '    "for another application": ...,   # an assertion AD FS issued for the wiki\n'
-                 '    "redeemed 6 minutes later": ...,  # a valid assertion, used too late\n'
-                 '}\n\n'
-                 'check("06.1", predictions)'),
-        hints=["Two kinds of refusal: the assertion itself is not trusted (signature, issuer, audience), or it is trusted "
-               "but does not allow the request (role, trust policy). Time has its own error.",
-               "Step 7 of the notebook shows all four."],
-        checker=_check_predictions,
+        title="The identity id in a policy",
+        prompt="Which policy variable does IAM replace with the caller's **identity id**? The check puts "
+               "`arn:aws:s3:::<bucket>/private/<your variable>/*` in a role's policy and lets Alice and Bob try.",
+        starter='variable = ...   # a policy variable, "${...}"\n\ncheck("06.1", variable)',
+        hints=["Section 3's s3_policy uses it.", "${cognito-identity.amazonaws.com:<key>}: which key is the identity id?"],
+        checker=_check_variable,
     ),
     Exercise(
         id="06.2", notebook=NOTEBOOK, level="write", kind="function",
-        title="One role, two directories",
-        prompt="After a merger, employees of two companies (two AD FS, two IAM SAML providers) must reach the same "
-               "role. Write `shared_trust_policy(provider_arns)` returning the role's trust policy: users of both "
-               "providers may assume it, users of any other SAML provider may not. The check creates three "
-               "directories and tries each.",
-        starter=("def shared_trust_policy(provider_arns):\n"
-                 '    """The trust policy of a role that users of every provider in provider_arns may assume."""\n'
+        title="A private S3 prefix",
+        prompt="Write `private_prefix_policy(bucket)`: the authenticated role's policy that lets every user read and "
+               "write objects under `private/<their identity id>/` of the bucket, and nobody else's. The check signs in "
+               "Alice and Bob at a new app and tries.",
+        starter=("def private_prefix_policy(bucket):\n"
+                 '    """Each user reads and writes private/<their identity id>/ of bucket, and nothing else."""\n'
                  "    ...\n\n"
-                 'check("06.2", shared_trust_policy)'),
-        hints=["Start from saml_trust_policy in Step 3.",
-               "Principal.Federated may be a list of provider ARNs.",
-               "Keep the condition SAML:aud = https://signin.aws.amazon.com/saml (the Recipient), and the action "
-               "sts:AssumeRoleWithSAML."],
-        checker=_check_shared_trust,
+                 'check("06.2", private_prefix_policy)'),
+        hints=["One statement, s3:GetObject and s3:PutObject, on an object ARN with the policy variable.",
+               "\"Version\": \"2012-10-17\" is required for ${...} to be a variable."],
+        checker=_check_private_prefix,
     ),
     Exercise(
-        id="06.3", notebook=NOTEBOOK, level="use", kind="function",
-        title="Certificate rollover",
-        prompt="AD FS has rolled over its signing certificate (`ad.rotate_certificate()`), and every sign-in now fails "
-               "with `InvalidIdentityToken`. Write `trust_new_certificate(ad, provider_arn)` that makes AWS accept the new "
-               "assertions again, with plain boto3, keeping the provider (roles and claim rules name its ARN).",
-        starter=("def trust_new_certificate(ad, provider_arn):\n"
-                 '    """Make IAM trust the directory\'s new signing certificate."""\n'
+        id="06.3", notebook=NOTEBOOK, level="write", kind="function",
+        title="A private DynamoDB partition",
+        prompt="Write `own_partition_policy(table_arn)`: each user may put, get and query the items whose partition key "
+               "(`owner`) is their identity id, and nobody else's; nobody may scan the table.",
+        starter=("def own_partition_policy(table_arn):\n"
+                 '    """Each user reaches only the items whose partition key is their identity id."""\n'
                  "    ...\n\n"
-                 'check("06.3", trust_new_certificate)'),
-        hints=["IAM knows the certificate only through the metadata you registered.",
-               "iam.update_saml_provider(SAMLProviderArn=..., SAMLMetadataDocument=ad.metadata)."],
-        checker=_check_rollover,
+                 'check("06.3", own_partition_policy)'),
+        hints=["The condition key is dynamodb:LeadingKeys, with ForAllValues:StringEquals.",
+               "List the actions one by one: dynamodb:* includes Scan, which names no partition."],
+        checker=_check_own_partition,
     ),
 ]

@@ -1,207 +1,231 @@
-"""Exercises of notebook 07 · Data sync: a new record's SyncCount, a write that respects sync counts, and
-the DynamoDB version check that replaces them.
+"""Exercises of notebook 07 · Enterprise SAML: predict STS's answers, write a trust policy, survive a
+certificate rollover.
 
-AWS: Cognito Sync API Reference (ListRecords, UpdateRecords, ResourceConflictException); DynamoDB
-"Condition expressions" (optimistic locking with a version number).
+AWS: STS ``AssumeRoleWithSAML``; IAM User Guide "SAML 2.0 federation", "Troubleshoot SAML federation".
 """
 
 from __future__ import annotations
 
+import json
+
 from . import fixtures as fx
 from .core import Exercise
 
-NOTEBOOK = "07-data-sync"
-GOOGLE_CLIENT_ID = "1234-notes.apps.googleusercontent.com"
+NOTEBOOK = "07-enterprise-saml"
+SIGNIN = "https://signin.aws.amazon.com/saml"
 
 
-def alice_device(run, label: str):
-    """An identity pool trusting Google, and Alice signed in on a device: ``(pool_id, identity_id, sync client)``."""
-    app = fx.identity_pool(run, f"Ex07{label}Notes", google_client_id=GOOGLE_CLIENT_ID)
-    pool_id = app["IdentityPoolId"]
-    logins = {"accounts.google.com": run.sb.idp("google").sign_in("alice@example.com", client_id=GOOGLE_CLIENT_ID)}
-    cognito = fx.client(run, "cognito-identity")
-    identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
-    creds = cognito.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
-    return pool_id, identity_id, fx.session(run, creds).client("cognito-sync")
+def console_trust_policy(provider_arn: str) -> dict:
+    """The trust policy the IAM console writes for "SAML 2.0 federation" (as in the notebook's Step 3)."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithSAML",
+        "Condition": {"StringEquals": {"SAML:aud": SIGNIN}}}]}
 
 
-def write(sync, pool_id, identity_id, dataset, patches):
-    token = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)["SyncSessionToken"]
-    return sync.update_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset,
-                               SyncSessionToken=token, RecordPatches=patches)
+class Company:
+    """A directory (AD FS) registered in IAM as a SAML provider, with a role its group is granted."""
 
+    def __init__(self, run, label: str, role_arn: str | None = None):
+        self.run = run
+        self.iam = fx.client(run, "iam")
+        name = run.name(f"ex07{label}")
+        self.ad = run.sb.idp("active-directory", directory=name)
+        if "alice" not in self.ad.users:
+            self.ad.add_user("alice", "Wonderland-2026", groups=["AWS-Developers"])
+        self.provider_arn = self.iam.create_saml_provider(Name=name.capitalize(), SAMLMetadataDocument=self.ad.metadata)["SAMLProviderArn"]
+        if role_arn is None:
+            role_arn = self.iam.create_role(RoleName=f"{name.capitalize()}Developers",
+                                            AssumeRolePolicyDocument=json.dumps(console_trust_policy(self.provider_arn)))["Role"]["Arn"]
+        self.role_arn = role_arn
+        self.ad.grant("AWS-Developers", role_arn, self.provider_arn)
 
-def records(sync, pool_id, identity_id, dataset) -> dict:
-    page = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)
-    return {r["Key"]: r for r in page["Records"]}
+    def assume(self, assertion: str | None = None, role_arn: str | None = None) -> str | None:
+        """The STS error code for this assertion (a fresh sign-in of alice by default), or None if accepted."""
+        assertion = assertion or self.ad.sign_in("alice", "Wonderland-2026")
+        sts = fx.client(self.run, "sts")
+        return fx.error_code(lambda: sts.assume_role_with_saml(RoleArn=role_arn or self.role_arn, PrincipalArn=self.provider_arn,
+                                                               SAMLAssertion=assertion))
+
+    def old_assertion(self, minutes: float) -> str:
+        """An assertion AD FS issued ``minutes`` ago (the sandbox's clock is put back while it signs)."""
+        clock = self.run.sb.clock
+        clock.offset -= minutes * 60
+        try:
+            return self.ad.sign_in("alice", "Wonderland-2026")
+        finally:
+            clock.offset += minutes * 60
 
 
 # ---------------------------------------------------------------------------------------------- 07.1
-def _check_new_record(sync_count, run):
-    from .explain import aws_code, name
+SCENARIOS = {
+    "unsigned": "Alice's assertion with its signature removed (saml.unsigned)",
+    "role not granted": "A valid assertion of Alice, asking for a role her groups do not grant",
+    "for another application": "A valid assertion AD FS issued for the wiki, not for AWS",
+    "redeemed 6 minutes later": "A valid assertion, used 6 minutes after AD FS issued it",
+}
 
-    if isinstance(sync_count, bool) or not isinstance(sync_count, int):
-        run.stop(f"sync_count is a {type(sync_count).__name__}; a SyncCount is a whole number.")
-    pool_id, identity_id, sync = alice_device(run, "a")
-    write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "theme", "Value": "dark", "SyncCount": 0}])
-    try:
-        write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "font-size", "Value": "14", "SyncCount": sync_count}])
-    except Exception as exc:
-        why = "A new record has never been written, so its last sync count is 0, whatever the dataset's count is."
-        if aws_code(exc) == "ResourceConflictException":
-            why = f"Cognito Sync says: {exc.response['Error']['Message']}. " + why
-        run.stop(f"A patch for the new record font-size with SyncCount {sync_count} is refused: {name(exc)}.", why)
-    run.passed(f"A patch for a new record with SyncCount {sync_count} is accepted.")
-    record = records(sync, pool_id, identity_id, "settings").get("font-size")
-    run.expect(record is not None and record["SyncCount"] == 2, "The record was not written as expected.", "",
-               passed_text="The write raised the dataset's sync count to 2, and the new record took that count.")
+
+def _check_predictions(predictions, run):
+    from labkit import saml
+
+    if not isinstance(predictions, dict):
+        run.stop(f"predictions is a {type(predictions).__name__}; it must be a dict from each scenario to an error code.")
+    missing = [key for key in SCENARIOS if key not in predictions]
+    if missing:
+        run.stop(f"predictions lacks {', '.join(repr(m) for m in missing)}.", "Keep the four keys of the starter cell.")
+    corp = Company(run, "a")
+    admins = fx.client(run, "iam").create_role(RoleName=run.name("Ex07Admins"),
+                                               AssumeRolePolicyDocument=json.dumps(console_trust_policy(corp.provider_arn)))["Role"]["Arn"]
+    fresh = corp.ad.sign_in("alice", "Wonderland-2026")
+    actual = {
+        "unsigned": corp.assume(saml.unsigned(fresh)),
+        "role not granted": corp.assume(fresh, role_arn=admins),
+        "for another application": corp.assume(corp.ad.sign_in("alice", "Wonderland-2026", audience="https://wiki.corp.example.com/saml")),
+        "redeemed 6 minutes later": corp.assume(corp.old_assertion(6)),
+    }
+    for key, description in SCENARIOS.items():
+        said = predictions[key]
+        said = said.strip() if isinstance(said, str) else said
+        if said is Ellipsis or said is None:
+            run.failed(f"{description}: no prediction yet.", "Replace its ... with an error code.")
+            continue
+        run.expect(said == actual[key], f"{description}: STS does not answer {said!r}.",
+                   _WHY[key], passed_text=f"{description}: {actual[key]}.")
+
+
+_WHY = {
+    "unsigned": "Without a signature that verifies with the provider's certificate, STS cannot trust anything in the "
+                "assertion: the assertion itself is refused.",
+    "role not granted": "The assertion is genuine, but the requested role/provider pair is not in its Role attribute: "
+                        "STS is not authorized to give that role.",
+    "for another application": "The assertion's Audience is the wiki, not AWS: the assertion itself is refused.",
+    "redeemed 6 minutes later": "AWS wants an assertion redeemed within 5 minutes of its IssueInstant; this one is too old.",
+}
 
 
 # ---------------------------------------------------------------------------------------------- 07.2
-def _check_put_setting(put_setting, run):
-    if not callable(put_setting):
-        run.stop(f"put_setting is a {type(put_setting).__name__}, not a function.",
-                 "Define it with def put_setting(sync, identity_pool_id, identity_id, dataset, key, value): ...")
-    pool_id, identity_id, sync = alice_device(run, "b")
-    # Another device wrote theme twice and font-size once: theme is at sync count 2.
-    write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "theme", "Value": "dark", "SyncCount": 0},
-                                                   {"Op": "replace", "Key": "font-size", "Value": "14", "SyncCount": 0}])
-    write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "theme", "Value": "solarized", "SyncCount": 1}])
-    run.call(put_setting, sync, pool_id, identity_id, "settings", "theme", "light", doing="changing theme, last written at sync count 2")
-    now = records(sync, pool_id, identity_id, "settings")
-    run.expect(now.get("theme", {}).get("Value") == "light", f"theme is {now.get('theme', {}).get('Value')!r} on the server, not 'light'.",
-               "Send the record's current SyncCount (read it with list_records first).", passed_text="An existing record (theme) is updated.")
-    run.expect(now.get("font-size", {}).get("Value") == "14", "font-size changed: a write must touch only its own key.", "",
-               passed_text="Other records are left as they were.")
-    run.call(put_setting, sync, pool_id, identity_id, "settings", "language", "fr", doing="writing a new record, language")
-    now = records(sync, pool_id, identity_id, "settings")
-    run.expect(now.get("language", {}).get("Value") == "fr", "The new record language is not on the server.",
-               "A new record's SyncCount is 0.", passed_text="A new record (language) is written.")
-    run.call(put_setting, sync, pool_id, identity_id, "fresh-dataset", "theme", "dark", doing="writing to a dataset that does not exist yet")
-    now = records(sync, pool_id, identity_id, "fresh-dataset")
-    run.expect(now.get("theme", {}).get("Value") == "dark", "Writing to a new dataset did not create it.", "",
-               passed_text="A dataset that did not exist yet is created.")
+def _check_shared_trust(shared_trust_policy, run):
+    if not callable(shared_trust_policy):
+        run.stop(f"shared_trust_policy is a {type(shared_trust_policy).__name__}, not a function.",
+                 "Define it with def shared_trust_policy(provider_arns): ... returning a policy dict.")
+    iam = fx.client(run, "iam")
+    corp = Company(run, "corp")
+    fabrikam = Company(run, "fabrikam")
+    other = Company(run, "other")
+    providers = [corp.provider_arn, fabrikam.provider_arn]
+    policy = run.call(shared_trust_policy, list(providers), doing="writing the trust policy for two providers")
+    policy = fx.as_policy(run, policy, "trust policy")
+    try:
+        role_arn = iam.create_role(RoleName=run.name("Ex07Shared"), AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+    except Exception as exc:
+        from .explain import meaning, name
+
+        run.stop(f"IAM refused your trust policy: {name(exc)}.", meaning(exc))
+    for company, label in ((corp, "corp.example.com"), (fabrikam, "fabrikam's directory")):
+        company.ad.grant("AWS-Developers", role_arn, company.provider_arn)
+        code = company.assume(role_arn=role_arn)
+        run.expect(code is None, f"Alice of {label} could not assume the shared role: STS answered {code}.",
+                   "The trust policy must allow sts:AssumeRoleWithSAML for Federated: <each provider ARN> (a list works), "
+                   f"with SAML:aud = {SIGNIN} (the assertion's Recipient, not its Audience).",
+                   passed_text=f"Alice of {label} assumes the shared role.")
+    other.ad.grant("AWS-Developers", role_arn, other.provider_arn)
+    code = other.assume(role_arn=role_arn)
+    if not run.expect(code is not None, "A third directory that also grants the role got in: your trust policy trusts too much.",
+                      "Name exactly the providers the function was given in Principal.Federated; never \"*\".",
+                      passed_text=f"A third directory, not in the policy, is refused ({code})."):
+        return
+    code = fx.error_code(lambda: fx.client(run, "sts").assume_role(RoleArn=role_arn, RoleSessionName="exercise"))
+    run.expect(code is not None, "The account's own IAM principals can assume the shared role with sts:AssumeRole.",
+               "The role is for the directories' users: trust the SAML providers, for sts:AssumeRoleWithSAML only.",
+               passed_text=f"The account's own principals cannot assume it with sts:AssumeRole ({code}).")
+    # A second call, for one other provider: the function must build the policy from its argument.
+    policy = fx.as_policy(run, run.call(shared_trust_policy, [other.provider_arn], doing="writing the trust policy for one provider"),
+                          "trust policy")
+    try:
+        solo_arn = iam.create_role(RoleName=run.name("Ex07Solo"), AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+    except Exception as exc:
+        from .explain import meaning, name
+
+        run.stop(f"For a list of one provider, IAM refused your trust policy: {name(exc)}.", meaning(exc))
+    other.ad.grant("AWS-Developers", solo_arn, other.provider_arn)
+    corp.ad.grant("AWS-Developers", solo_arn, corp.provider_arn)
+    code_other, code_corp = other.assume(role_arn=solo_arn), corp.assume(role_arn=solo_arn)
+    run.expect(code_other is None and code_corp is not None,
+               "Called with another list of providers, your function's policy does not trust exactly that list.",
+               "Build Principal.Federated from the provider_arns argument, whatever it holds.",
+               passed_text="Called for one other provider, the policy trusts that provider and no other.")
 
 
 # ---------------------------------------------------------------------------------------------- 07.3
-def _check_save(save_if_unchanged, run):
-    if not callable(save_if_unchanged):
-        run.stop(f"save_if_unchanged is a {type(save_if_unchanged).__name__}, not a function.",
-                 "Define it with def save_if_unchanged(db, table, identity_id, key, value, read_version): ...")
-    table = run.name("Ex07UserSettings")
-    db = fx.client(run, "dynamodb")
-    db.create_table(TableName=table,
-                    KeySchema=[{"AttributeName": "IdentityId", "KeyType": "HASH"}, {"AttributeName": "Key", "KeyType": "RANGE"}],
-                    AttributeDefinitions=[{"AttributeName": "IdentityId", "AttributeType": "S"},
-                                          {"AttributeName": "Key", "AttributeType": "S"}],
-                    BillingMode="PAY_PER_REQUEST")
-    who = f"{run.sb.region}:00000000-0000-4000-8000-{run.serial:012d}"
-    key = f"theme-{run.serial}"
-
-    def stored():
-        item = db.get_item(TableName=table, Key={"IdentityId": {"S": who}, "Key": {"S": key}}).get("Item")
-        return (item["Value"]["S"], int(item["Version"]["N"])) if item else (None, 0)
-
-    # The learner's function gets a client of its own, so that the check can play "another device"
-    # writing at the very moment the function sends its write.
-    mine = fx.client(run, "dynamodb", fresh=True)
-    run.call(save_if_unchanged, mine, table, who, key, "dark", 0, doing="saving a new item (read_version 0)")
-    run.expect(stored() == ("dark", 1), f"After saving a new item the table holds {stored()}, not ('dark', 1).",
-               "Write Value and Version = read_version + 1.", passed_text="A new item is saved with Version 1.")
-    run.call(save_if_unchanged, mine, table, who, key, "light", 1, doing="saving over version 1, which is the current one")
-    run.expect(stored() == ("light", 2), f"After saving over version 1 the table holds {stored()}, not ('light', 2).",
-               "When read_version is the stored Version, the write must go through.", passed_text="A save based on the current version goes through (Version 2).")
-    outcome = run.attempt(save_if_unchanged, mine, table, who, key, "high-contrast", 1)
-    _stale_refused(run, outcome, "A stale save (read version 1, the table at version 2)")
-    run.expect(stored()[0] == "light", f"The stale save overwrote the value ({stored()[0]!r}).", "",
-               passed_text="The value written by the other device is kept.")
-    # The race: the function read version 2 and is right to write... but another device writes version 3
-    # between the function's own read (if it makes one) and its write. Only DynamoDB can see that.
-    raced = []
-
-    def other_device_writes_first(**_):
-        if not raced:
-            raced.append(True)
-            db.put_item(TableName=table, Item={"IdentityId": {"S": who}, "Key": {"S": key}, "Value": {"S": "solarized"},
-                                               "Version": {"N": "3"}})
-
-    for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
-        mine.meta.events.register(f"before-call.dynamodb.{operation}", other_device_writes_first)
-    try:
-        outcome = run.attempt(save_if_unchanged, mine, table, who, key, "sepia", 2)
-    finally:
-        for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
-            mine.meta.events.unregister(f"before-call.dynamodb.{operation}", other_device_writes_first)
-    if not raced:
-        run.stop("Your function never wrote to the table when asked to save over version 2.", "")
-    _stale_refused(run, outcome, "A save whose read was overtaken (another device wrote version 3 just before it)",
-                   race=True)
-    run.expect(stored() == ("solarized", 3), f"After the race the table holds {stored()}: the other device's write is lost.",
-               "Only a condition that DynamoDB evaluates while it writes can see a write that came in between; a read "
-               "before the write cannot.", passed_text="The other device's write, which came in between, is kept.")
-
-
-def _stale_refused(run, outcome, what: str, race: bool = False):
-    from .explain import aws_code, name
-
-    if outcome.raised:
-        run.expect(aws_code(outcome.error) == "ConditionalCheckFailedException" and _from_dynamodb(outcome.error),
-                   f"{what} raised {name(outcome.error)}, not DynamoDB's own ConditionalCheckFailedException.",
-                   "Let DynamoDB refuse the write (and let its ClientError reach the caller); do not raise one yourself.",
-                   passed_text=f"{what} is refused by DynamoDB: ConditionalCheckFailedException.")
-    else:
-        run.failed(f"{what} went through: the other device's write is lost.",
-                   "The write itself must carry the version check, so that DynamoDB refuses it when the stored Version "
-                   "is no longer read_version." + (" Reading first and comparing is too late: the other write can land "
-                                                   "between your read and your write." if race else ""))
-
-
-def _from_dynamodb(error) -> bool:
-    """A ClientError that came back from a request (it carries the response's metadata), not one made by hand."""
-    metadata = getattr(error, "response", {}).get("ResponseMetadata", {})
-    return bool(metadata.get("HTTPStatusCode")) and bool(metadata.get("RequestId") or metadata.get("HTTPHeaders"))
+def _check_rollover(trust_new_certificate, run):
+    if not callable(trust_new_certificate):
+        run.stop(f"trust_new_certificate is a {type(trust_new_certificate).__name__}, not a function.",
+                 "Define it with def trust_new_certificate(ad, provider_arn): ...")
+    corp = Company(run, "roll")
+    before = corp.assume()
+    corp.ad.rotate_certificate()
+    broken = corp.assume()
+    if before is not None or broken is None:
+        run.stop("The set-up did not behave as the notebook showed; please report this exercise.")
+    run.call(trust_new_certificate, corp.ad, corp.provider_arn, doing="fixing the provider after the rollover")
+    code = corp.assume()
+    run.expect(code is None, f"After your function, an assertion signed with the new certificate still gets {code}.",
+               "IAM verifies signatures only with the certificates of the provider's metadata. Give IAM the directory's new "
+               "metadata (ad.metadata) for the existing provider.",
+               passed_text="An assertion signed with the new certificate is accepted again.")
+    providers = [p["Arn"] for p in fx.client(run, "iam").list_saml_providers()["SAMLProviderList"]]
+    run.expect(corp.provider_arn in providers, "The provider is gone: roles and AD FS claim rules name its ARN.",
+               "Update the provider in place rather than deleting it.", passed_text="The same provider (same ARN) is kept.")
 
 
 EXERCISES = [
     Exercise(
         id="07.1", notebook=NOTEBOOK, level="read", kind="value",
-        title="A new record's SyncCount",
-        prompt="The dataset `settings` is at sync count 1. A device adds a **new** record, `font-size`. Which "
-               "`SyncCount` goes in its patch? The check sends your number to Cognito Sync.",
-        starter='sync_count = ...   # a whole number\n\ncheck("07.1", sync_count)',
-        hints=["The SyncCount of a patch is what the sender last saw for that record, not for the dataset.",
-               "Section 2 says it just before its first update_records: a record never written before has no sync count yet."],
-        checker=_check_new_record,
+        title="Predict STS's answers",
+        prompt="For each scenario, predict the error code `AssumeRoleWithSAML` answers (`\"InvalidIdentityToken\"`, "
+               "`\"AccessDenied\"`, `\"ExpiredTokenException\"`...). The check builds each scenario in a directory of "
+               "its own and compares.",
+        starter=('predictions = {\n'
+                 '    "unsigned": ...,                  # the signature removed\n'
+                 '    "role not granted": ...,          # a role Alice\'s groups do not grant\n'
+                 '    "for another application": ...,   # an assertion AD FS issued for the wiki\n'
+                 '    "redeemed 6 minutes later": ...,  # a valid assertion, used too late\n'
+                 '}\n\n'
+                 'check("07.1", predictions)'),
+        hints=["Two kinds of refusal: the assertion itself is not trusted (signature, issuer, audience), or it is trusted "
+               "but does not allow the request (role, trust policy). Time has its own error.",
+               "Step 7 of the notebook shows all four."],
+        checker=_check_predictions,
     ),
     Exercise(
-        id="07.2", notebook=NOTEBOOK, level="use", kind="function",
-        title="A write that respects sync counts",
-        prompt="Write `put_setting(sync, identity_pool_id, identity_id, dataset, key, value)`: set one record with "
-               "`UpdateRecords`, sending the record's current `SyncCount` (0 if it is new). The check has another "
-               "device write first, so the record is already at sync count 2.",
-        starter=("def put_setting(sync, identity_pool_id, identity_id, dataset, key, value):\n"
-                 '    """Set dataset[key] = value on the server, with the record\'s current SyncCount."""\n'
+        id="07.2", notebook=NOTEBOOK, level="write", kind="function",
+        title="One role, two directories",
+        prompt="After a merger, employees of two companies (two AD FS, two IAM SAML providers) must reach the same "
+               "role. Write `shared_trust_policy(provider_arns)` returning the role's trust policy: users of both "
+               "providers may assume it, users of any other SAML provider may not. The check creates three "
+               "directories and tries each.",
+        starter=("def shared_trust_policy(provider_arns):\n"
+                 '    """The trust policy of a role that users of every provider in provider_arns may assume."""\n'
                  "    ...\n\n"
-                 'check("07.2", put_setting)'),
-        hints=["list_records gives the records (each with its SyncCount) and the SyncSessionToken update_records needs.",
-               "Find the record whose Key is key; its SyncCount, or 0 if there is none, goes in the patch "
-               "{\"Op\": \"replace\", \"Key\": key, \"Value\": value, \"SyncCount\": n}."],
-        checker=_check_put_setting,
+                 'check("07.2", shared_trust_policy)'),
+        hints=["Start from saml_trust_policy in Step 3.",
+               "Principal.Federated may be a list of provider ARNs.",
+               "Keep the condition SAML:aud = https://signin.aws.amazon.com/saml (the Recipient), and the action "
+               "sts:AssumeRoleWithSAML."],
+        checker=_check_shared_trust,
     ),
     Exercise(
-        id="07.3", notebook=NOTEBOOK, level="write", kind="function",
-        title="The version check, in DynamoDB",
-        prompt="Write `save_if_unchanged(db, table, identity_id, key, value, read_version)` for the DynamoDB version of section 6: "
-               "it writes `Value` and `Version = read_version + 1`, but only if the stored `Version` is still "
-               "`read_version` (no item yet when it is 0). A stale save must fail with DynamoDB's error, even when another "
-               "device writes at the very moment your function does.",
-        starter=("def save_if_unchanged(db, table, identity_id, key, value, read_version):\n"
-                 '    """Write the setting only if nobody wrote it since we read read_version."""\n'
+        id="07.3", notebook=NOTEBOOK, level="use", kind="function",
+        title="Certificate rollover",
+        prompt="AD FS has rolled over its signing certificate (`ad.rotate_certificate()`), and every sign-in now fails "
+               "with `InvalidIdentityToken`. Write `trust_new_certificate(ad, provider_arn)` that makes AWS accept the new "
+               "assertions again, with plain boto3, keeping the provider (roles and claim rules name its ARN).",
+        starter=("def trust_new_certificate(ad, provider_arn):\n"
+                 '    """Make IAM trust the directory\'s new signing certificate."""\n'
                  "    ...\n\n"
-                 'check("07.3", save_if_unchanged)'),
-        hints=["put_item with a ConditionExpression.",
-               "ConditionExpression=\"attribute_not_exists(Version) OR Version = :read\", "
-               "ExpressionAttributeValues={\":read\": {\"N\": str(read_version)}}."],
-        checker=_check_save,
+                 'check("07.3", trust_new_certificate)'),
+        hints=["IAM knows the certificate only through the metadata you registered.",
+               "iam.update_saml_provider(SAMLProviderArn=..., SAMLMetadataDocument=ad.metadata)."],
+        checker=_check_rollover,
     ),
 ]

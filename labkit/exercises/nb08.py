@@ -1,130 +1,207 @@
-"""Exercises of notebook 08 · User pools vs identity pools: the user pool as a provider of the identity pool,
-and the whole chain from a user pool token to an S3 call that IAM decides.
+"""Exercises of notebook 08 · Data sync: a new record's SyncCount, a write that respects sync counts, and
+the DynamoDB version check that replaces them.
 
-AWS: "Identity pools authentication flow"; "Common Amazon Cognito scenarios".
+AWS: Cognito Sync API Reference (ListRecords, UpdateRecords, ResourceConflictException); DynamoDB
+"Condition expressions" (optimistic locking with a version number).
 """
 
 from __future__ import annotations
 
-import json
-
 from . import fixtures as fx
 from .core import Exercise
 
-NOTEBOOK = "08-user-pools-vs-identity-pools"
+NOTEBOOK = "08-data-sync"
+GOOGLE_CLIENT_ID = "1234-notes.apps.googleusercontent.com"
 
 
-def photos_app(run, label: str):
-    """The notebook's app: a user pool, an identity pool trusting it, a photos bucket with a private prefix
-    policy on the signed-in role. Returns a dict of the ids."""
-    pool_id, client_id = fx.user_pool(run, f"ex08{label}-photos-users")
-    identity = fx.identity_pool(run, f"Ex08{label}Photos", allow_guests=False, user_pool=(pool_id, client_id))
-    bucket = run.name(f"ex08{label}-photos-")
-    location = {} if run.sb.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": run.sb.region}}
-    fx.client(run, "s3").create_bucket(Bucket=bucket, **location)
-    fx.put_role_policy(run, fx.role_name(identity["AuthenticatedRoleArn"]), {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                       "Resource": f"arn:aws:s3:::{bucket}/private/${{cognito-identity.amazonaws.com:sub}}/*"}]}, "own-photos")
-    return {"pool_id": pool_id, "client_id": client_id, "bucket": bucket, **identity}
+def alice_device(run, label: str):
+    """An identity pool trusting Google, and Alice signed in on a device: ``(pool_id, identity_id, sync client)``."""
+    app = fx.identity_pool(run, f"Ex08{label}Notes", google_client_id=GOOGLE_CLIENT_ID)
+    pool_id = app["IdentityPoolId"]
+    logins = {"accounts.google.com": run.sb.idp("google").sign_in("alice@example.com", client_id=GOOGLE_CLIENT_ID)}
+    cognito = fx.client(run, "cognito-identity")
+    identity_id = cognito.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+    creds = cognito.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+    return pool_id, identity_id, fx.session(run, creds).client("cognito-sync")
+
+
+def write(sync, pool_id, identity_id, dataset, patches):
+    token = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)["SyncSessionToken"]
+    return sync.update_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset,
+                               SyncSessionToken=token, RecordPatches=patches)
+
+
+def records(sync, pool_id, identity_id, dataset) -> dict:
+    page = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)
+    return {r["Key"]: r for r in page["Records"]}
 
 
 # ---------------------------------------------------------------------------------------------- 08.1
-def _check_provider_name(provider_name, run):
-    from .explain import meaning, name
+def _check_new_record(sync_count, run):
+    from .explain import aws_code, name
 
-    if not callable(provider_name):
-        run.stop(f"provider_name is a {type(provider_name).__name__}, not a function.",
-                 "Define it with def provider_name(region, user_pool_id): ...")
-    app = photos_app(run, "a")
-    key = run.call(provider_name, run.sb.region, app["pool_id"], doing="naming the user pool as a provider")
-    if not isinstance(key, str):
-        run.stop(f"Your function returned a {type(key).__name__}, not a string.")
-    id_token = fx.sign_in(run, app["client_id"], "alice")["IdToken"]
-    cognito = fx.client(run, "cognito-identity")
+    if isinstance(sync_count, bool) or not isinstance(sync_count, int):
+        run.stop(f"sync_count is a {type(sync_count).__name__}; a SyncCount is a whole number.")
+    pool_id, identity_id, sync = alice_device(run, "a")
+    write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "theme", "Value": "dark", "SyncCount": 0}])
     try:
-        identity_id = cognito.get_id(IdentityPoolId=app["IdentityPoolId"], Logins={key: id_token})["IdentityId"]
+        write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "font-size", "Value": "14", "SyncCount": sync_count}])
     except Exception as exc:
-        run.stop(f"GetId with Logins={{{key!r}: <ID token>}} is refused: {name(exc)}.",
-                 meaning(exc) + " The key is the user pool's issuer without https://: the same string the identity pool lists "
-                 "as ProviderName in CognitoIdentityProviders.")
-    run.passed(f"GetId accepts Logins={{{key!r}: <alice's ID token>}}.")
-    described = cognito.describe_identity(IdentityId=identity_id)
-    run.expect(key in described.get("Logins", []), "The identity does not carry the login.", "",
-               passed_text="Alice's identity carries the user pool login.")
-    # Another region, another pool: the key must come from the arguments.
-    region = run.other_region()
-    far_pool, _ = fx.user_pool(run, "ex08a-far-users", region=region, users=())
-    far_key = run.call(provider_name, region, far_pool, doing=f"naming a user pool of {region} as a provider")
-    run.expect(far_key == f"cognito-idp.{region}.amazonaws.com/{far_pool}",
-               f"For a user pool of {region} your function returned {far_key!r}.",
-               "The key names the pool's own region and id: build it from the function's arguments.",
-               passed_text=f"For a user pool of another region ({region}) the key names that region and pool.")
+        why = "A new record has never been written, so its last sync count is 0, whatever the dataset's count is."
+        if aws_code(exc) == "ResourceConflictException":
+            why = f"Cognito Sync says: {exc.response['Error']['Message']}. " + why
+        run.stop(f"A patch for the new record font-size with SyncCount {sync_count} is refused: {name(exc)}.", why)
+    run.passed(f"A patch for a new record with SyncCount {sync_count} is accepted.")
+    record = records(sync, pool_id, identity_id, "settings").get("font-size")
+    run.expect(record is not None and record["SyncCount"] == 2, "The record was not written as expected.", "",
+               passed_text="The write raised the dataset's sync count to 2, and the new record took that count.")
 
 
 # ---------------------------------------------------------------------------------------------- 08.2
-def _check_s3_for(s3_for, run):
-    if not callable(s3_for):
-        run.stop(f"s3_for is a {type(s3_for).__name__}, not a function.",
-                 "Define it with def s3_for(identity_pool_id, logins): ...")
-    app = photos_app(run, "b")
-    id_token = fx.sign_in(run, app["client_id"], "alice")["IdToken"]
-    logins = {fx.provider_name(run, app["pool_id"]): id_token}
-    s3 = run.call(s3_for, app["IdentityPoolId"], dict(logins), doing="making Alice's S3 client",
-                  advice="Pass the logins to both GetId and GetCredentialsForIdentity: this pool has no guests.")
-    if not hasattr(s3, "put_object"):
-        run.stop(f"Your function returned a {type(s3).__name__}, not an S3 client.",
-                 "Return boto3.client('s3', aws_access_key_id=..., aws_secret_access_key=..., aws_session_token=...).")
-    credentials = getattr(getattr(s3, "_request_signer", None), "_credentials", None)
-    access_key = credentials.get_frozen_credentials().access_key if credentials is not None else None
-    issued = run.sb.issued.get(access_key) if access_key else None
-    if issued is None:
-        run.stop("The S3 client does not hold temporary credentials from the identity pool (it signs with "
-                 f"{'the administrator' if access_key and access_key.startswith('AKIA') else 'other'} credentials).",
-                 "S3 never sees the user pool's token: exchange it at the identity pool (GetId, GetCredentialsForIdentity "
-                 "with Logins) and sign the S3 client with the AccessKeyId, SecretKey and SessionToken you get.")
-    run.expect(issued.role_arn == app["AuthenticatedRoleArn"], f"The credentials are for {issued.role_arn}.", "",
-               passed_text="The client signs with the identity pool's credentials for the signed-in role.")
-    cognito = fx.client(run, "cognito-identity")
-    identity_id = cognito.get_id(IdentityPoolId=app["IdentityPoolId"], Logins=logins)["IdentityId"]
-    code = fx.error_code(lambda: s3.put_object(Bucket=app["bucket"], Key=f"private/{identity_id}/cat.jpg", Body=b"meow"))
-    run.expect(code is None, f"Alice cannot put her own photo: {code}.", "", passed_text="Alice puts a photo under her own prefix.")
-    someone_else = f"private/{run.sb.region}:00000000-0000-4000-8000-{run.serial:012d}/dog.jpg"
-    fx.client(run, "s3").put_object(Bucket=app["bucket"], Key=someone_else, Body=b"woof")
-    code = fx.error_code(lambda: s3.get_object(Bucket=app["bucket"], Key=someone_else))
-    run.expect(code == "AccessDenied",
-               "Alice's client read someone else's photo." if code is None else f"Reading someone else's photo gave {code}, not AccessDenied.",
-               "The client must sign every call with Alice's temporary credentials, so that IAM decides with her role's "
-               "policy (which names only her own prefix).", passed_text="IAM refuses her someone else's photo (AccessDenied).")
+def _check_put_setting(put_setting, run):
+    if not callable(put_setting):
+        run.stop(f"put_setting is a {type(put_setting).__name__}, not a function.",
+                 "Define it with def put_setting(sync, identity_pool_id, identity_id, dataset, key, value): ...")
+    pool_id, identity_id, sync = alice_device(run, "b")
+    # Another device wrote theme twice and font-size once: theme is at sync count 2.
+    write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "theme", "Value": "dark", "SyncCount": 0},
+                                                   {"Op": "replace", "Key": "font-size", "Value": "14", "SyncCount": 0}])
+    write(sync, pool_id, identity_id, "settings", [{"Op": "replace", "Key": "theme", "Value": "solarized", "SyncCount": 1}])
+    run.call(put_setting, sync, pool_id, identity_id, "settings", "theme", "light", doing="changing theme, last written at sync count 2")
+    now = records(sync, pool_id, identity_id, "settings")
+    run.expect(now.get("theme", {}).get("Value") == "light", f"theme is {now.get('theme', {}).get('Value')!r} on the server, not 'light'.",
+               "Send the record's current SyncCount (read it with list_records first).", passed_text="An existing record (theme) is updated.")
+    run.expect(now.get("font-size", {}).get("Value") == "14", "font-size changed: a write must touch only its own key.", "",
+               passed_text="Other records are left as they were.")
+    run.call(put_setting, sync, pool_id, identity_id, "settings", "language", "fr", doing="writing a new record, language")
+    now = records(sync, pool_id, identity_id, "settings")
+    run.expect(now.get("language", {}).get("Value") == "fr", "The new record language is not on the server.",
+               "A new record's SyncCount is 0.", passed_text="A new record (language) is written.")
+    run.call(put_setting, sync, pool_id, identity_id, "fresh-dataset", "theme", "dark", doing="writing to a dataset that does not exist yet")
+    now = records(sync, pool_id, identity_id, "fresh-dataset")
+    run.expect(now.get("theme", {}).get("Value") == "dark", "Writing to a new dataset did not create it.", "",
+               passed_text="A dataset that did not exist yet is created.")
+
+
+# ---------------------------------------------------------------------------------------------- 08.3
+def _check_save(save_if_unchanged, run):
+    if not callable(save_if_unchanged):
+        run.stop(f"save_if_unchanged is a {type(save_if_unchanged).__name__}, not a function.",
+                 "Define it with def save_if_unchanged(db, table, identity_id, key, value, read_version): ...")
+    table = run.name("Ex08UserSettings")
+    db = fx.client(run, "dynamodb")
+    db.create_table(TableName=table,
+                    KeySchema=[{"AttributeName": "IdentityId", "KeyType": "HASH"}, {"AttributeName": "Key", "KeyType": "RANGE"}],
+                    AttributeDefinitions=[{"AttributeName": "IdentityId", "AttributeType": "S"},
+                                          {"AttributeName": "Key", "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST")
+    who = f"{run.sb.region}:00000000-0000-4000-8000-{run.serial:012d}"
+    key = f"theme-{run.serial}"
+
+    def stored():
+        item = db.get_item(TableName=table, Key={"IdentityId": {"S": who}, "Key": {"S": key}}).get("Item")
+        return (item["Value"]["S"], int(item["Version"]["N"])) if item else (None, 0)
+
+    # The learner's function gets a client of its own, so that the check can play "another device"
+    # writing at the very moment the function sends its write.
+    mine = fx.client(run, "dynamodb", fresh=True)
+    run.call(save_if_unchanged, mine, table, who, key, "dark", 0, doing="saving a new item (read_version 0)")
+    run.expect(stored() == ("dark", 1), f"After saving a new item the table holds {stored()}, not ('dark', 1).",
+               "Write Value and Version = read_version + 1.", passed_text="A new item is saved with Version 1.")
+    run.call(save_if_unchanged, mine, table, who, key, "light", 1, doing="saving over version 1, which is the current one")
+    run.expect(stored() == ("light", 2), f"After saving over version 1 the table holds {stored()}, not ('light', 2).",
+               "When read_version is the stored Version, the write must go through.", passed_text="A save based on the current version goes through (Version 2).")
+    outcome = run.attempt(save_if_unchanged, mine, table, who, key, "high-contrast", 1)
+    _stale_refused(run, outcome, "A stale save (read version 1, the table at version 2)")
+    run.expect(stored()[0] == "light", f"The stale save overwrote the value ({stored()[0]!r}).", "",
+               passed_text="The value written by the other device is kept.")
+    # The race: the function read version 2 and is right to write... but another device writes version 3
+    # between the function's own read (if it makes one) and its write. Only DynamoDB can see that.
+    raced = []
+
+    def other_device_writes_first(**_):
+        if not raced:
+            raced.append(True)
+            db.put_item(TableName=table, Item={"IdentityId": {"S": who}, "Key": {"S": key}, "Value": {"S": "solarized"},
+                                               "Version": {"N": "3"}})
+
+    for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
+        mine.meta.events.register(f"before-call.dynamodb.{operation}", other_device_writes_first)
+    try:
+        outcome = run.attempt(save_if_unchanged, mine, table, who, key, "sepia", 2)
+    finally:
+        for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
+            mine.meta.events.unregister(f"before-call.dynamodb.{operation}", other_device_writes_first)
+    if not raced:
+        run.stop("Your function never wrote to the table when asked to save over version 2.", "")
+    _stale_refused(run, outcome, "A save whose read was overtaken (another device wrote version 3 just before it)",
+                   race=True)
+    run.expect(stored() == ("solarized", 3), f"After the race the table holds {stored()}: the other device's write is lost.",
+               "Only a condition that DynamoDB evaluates while it writes can see a write that came in between; a read "
+               "before the write cannot.", passed_text="The other device's write, which came in between, is kept.")
+
+
+def _stale_refused(run, outcome, what: str, race: bool = False):
+    from .explain import aws_code, name
+
+    if outcome.raised:
+        run.expect(aws_code(outcome.error) == "ConditionalCheckFailedException" and _from_dynamodb(outcome.error),
+                   f"{what} raised {name(outcome.error)}, not DynamoDB's own ConditionalCheckFailedException.",
+                   "Let DynamoDB refuse the write (and let its ClientError reach the caller); do not raise one yourself.",
+                   passed_text=f"{what} is refused by DynamoDB: ConditionalCheckFailedException.")
+    else:
+        run.failed(f"{what} went through: the other device's write is lost.",
+                   "The write itself must carry the version check, so that DynamoDB refuses it when the stored Version "
+                   "is no longer read_version." + (" Reading first and comparing is too late: the other write can land "
+                                                   "between your read and your write." if race else ""))
+
+
+def _from_dynamodb(error) -> bool:
+    """A ClientError that came back from a request (it carries the response's metadata), not one made by hand."""
+    metadata = getattr(error, "response", {}).get("ResponseMetadata", {})
+    return bool(metadata.get("HTTPStatusCode")) and bool(metadata.get("RequestId") or metadata.get("HTTPHeaders"))
 
 
 EXERCISES = [
     Exercise(
-        id="08.1", notebook=NOTEBOOK, level="read", kind="function",
-        title="The user pool, seen from the identity pool",
-        prompt="To the identity pool, a user pool is one provider among others, named in `Logins` by a key. Write "
-               "`provider_name(region, user_pool_id)` returning that key. The check signs alice in at a new user pool "
-               "and calls `GetId` with your key.",
-        starter=("def provider_name(region, user_pool_id):\n"
-                 '    """The Logins key of a user pool."""\n'
-                 "    ...\n\n"
-                 'check("08.1", provider_name)'),
-        hints=["Section 5 builds it.", "It is the ID token's iss without https://."],
-        checker=_check_provider_name,
+        id="08.1", notebook=NOTEBOOK, level="read", kind="value",
+        title="A new record's SyncCount",
+        prompt="The dataset `settings` is at sync count 1. A device adds a **new** record, `font-size`. Which "
+               "`SyncCount` goes in its patch? The check sends your number to Cognito Sync.",
+        starter='sync_count = ...   # a whole number\n\ncheck("08.1", sync_count)',
+        hints=["The SyncCount of a patch is what the sender last saw for that record, not for the dataset.",
+               "Section 2 says it just before its first update_records: a record never written before has no sync count yet."],
+        checker=_check_new_record,
     ),
     Exercise(
         id="08.2", notebook=NOTEBOOK, level="use", kind="function",
-        title="From a user pool token to an S3 call",
-        prompt="Write `s3_for(identity_pool_id, logins)`: given the `Logins` map with a user's ID token, return a boto3 "
-               "S3 client that calls AWS **as that user**. The check hands it alice's login, then puts her own photo "
-               "and tries someone else's.",
-        starter=("def s3_for(identity_pool_id, logins):\n"
-                 '    """A boto3 S3 client signed with the credentials the identity pool gives this login."""\n'
+        title="A write that respects sync counts",
+        prompt="Write `put_setting(sync, identity_pool_id, identity_id, dataset, key, value)`: set one record with "
+               "`UpdateRecords`, sending the record's current `SyncCount` (0 if it is new). The check has another "
+               "device write first, so the record is already at sync count 2.",
+        starter=("def put_setting(sync, identity_pool_id, identity_id, dataset, key, value):\n"
+                 '    """Set dataset[key] = value on the server, with the record\'s current SyncCount."""\n'
                  "    ...\n\n"
-                 'check("08.2", s3_for)'),
-        hints=["Sections 5 and 6: GetId, GetCredentialsForIdentity (both with Logins), then boto3.client('s3', ...).",
-               "The credentials' keys are AccessKeyId, SecretKey and SessionToken; boto3 wants aws_access_key_id, "
-               "aws_secret_access_key and aws_session_token."],
-        checker=_check_s3_for,
+                 'check("08.2", put_setting)'),
+        hints=["list_records gives the records (each with its SyncCount) and the SyncSessionToken update_records needs.",
+               "Find the record whose Key is key; its SyncCount, or 0 if there is none, goes in the patch "
+               "{\"Op\": \"replace\", \"Key\": key, \"Value\": value, \"SyncCount\": n}."],
+        checker=_check_put_setting,
+    ),
+    Exercise(
+        id="08.3", notebook=NOTEBOOK, level="write", kind="function",
+        title="The version check, in DynamoDB",
+        prompt="Write `save_if_unchanged(db, table, identity_id, key, value, read_version)` for the DynamoDB version of section 6: "
+               "it writes `Value` and `Version = read_version + 1`, but only if the stored `Version` is still "
+               "`read_version` (no item yet when it is 0). A stale save must fail with DynamoDB's error, even when another "
+               "device writes at the very moment your function does.",
+        starter=("def save_if_unchanged(db, table, identity_id, key, value, read_version):\n"
+                 '    """Write the setting only if nobody wrote it since we read read_version."""\n'
+                 "    ...\n\n"
+                 'check("08.3", save_if_unchanged)'),
+        hints=["put_item with a ConditionExpression.",
+               "ConditionExpression=\"attribute_not_exists(Version) OR Version = :read\", "
+               "ExpressionAttributeValues={\":read\": {\"N\": str(read_version)}}."],
+        checker=_check_save,
     ),
 ]

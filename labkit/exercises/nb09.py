@@ -1,217 +1,130 @@
-"""Exercises of notebook 09 · Hosted UI and OAuth 2.0: a PKCE challenge, the authorization server's
-answers, an authorize request of your own.
+"""Exercises of notebook 09 · User pools vs identity pools: the user pool as a provider of the identity pool,
+and the whole chain from a user pool token to an S3 call that IAM decides.
 
-The checks put the learner's values through the sandbox's own authorization server (the code behind
-``/oauth2/authorize`` and ``/oauth2/token``), so they work whether or not the sandbox is served over HTTP.
-RFC 6749 §4.1 (authorization code grant), RFC 7636 (PKCE), Cognito "User pool endpoints" reference.
+AWS: "Identity pools authentication flow"; "Common Amazon Cognito scenarios".
 """
 
 from __future__ import annotations
 
-import secrets
-from urllib.parse import parse_qs, urlsplit
+import json
 
 from . import fixtures as fx
 from .core import Exercise
 
-NOTEBOOK = "09-hosted-ui-and-oauth"
-CALLBACK = "http://localhost:8000/callback"
-#: RFC 7636 Appendix B: this verifier's S256 challenge.
-RFC_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-RFC_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+NOTEBOOK = "09-user-pools-vs-identity-pools"
 
 
-class Shop:
-    """A pool with a domain, an OAuth app client (code flow, openid email profile) and alice."""
-
-    def __init__(self, run, label: str):
-        self.run = run
-        idp = fx.client(run, "cognito-idp")
-        self.pool_id = idp.create_user_pool(PoolName=run.name(f"ex09{label}-shop-users"))["UserPool"]["Id"]
-        idp.create_user_pool_domain(Domain=run.name(f"ex09{label}-shop-"), UserPoolId=self.pool_id)
-        self.client_id = idp.create_user_pool_client(
-            UserPoolId=self.pool_id, ClientName=run.name(f"ex09{label}-shop-web"), CallbackURLs=[CALLBACK],
-            AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
-            AllowedOAuthScopes=["openid", "email", "profile"], SupportedIdentityProviders=["COGNITO"],
-        )["UserPoolClient"]["ClientId"]
-        fx.add_user(run, self.pool_id, "alice")
-        self.server = run.sb.components["hostedui"].server
-
-    def params(self, **extra) -> dict:
-        return {"client_id": self.client_id, "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid email", **extra}
-
-    def code_for(self, params: dict) -> str:
-        """What /oauth2/authorize and /login do for alice: check the request, issue a code."""
-        request = self.server.authorize(params)
-        return self.server.new_code(request, "alice", int(self.run.sb.clock.time()))
-
-    def redeem(self, code: str, verifier: str | None = None, redirect_uri: str = CALLBACK) -> dict:
-        form = {"grant_type": "authorization_code", "client_id": self.client_id, "code": code, "redirect_uri": redirect_uri}
-        if verifier is not None:
-            form["code_verifier"] = verifier
-        return self.server.token(form, None)
-
-    @staticmethod
-    def error(call) -> str | None:
-        from labkit.hostedui import OAuthError
-
-        try:
-            call()
-        except OAuthError as err:
-            return err.error
-        return None
+def photos_app(run, label: str):
+    """The notebook's app: a user pool, an identity pool trusting it, a photos bucket with a private prefix
+    policy on the signed-in role. Returns a dict of the ids."""
+    pool_id, client_id = fx.user_pool(run, f"ex09{label}-photos-users")
+    identity = fx.identity_pool(run, f"Ex09{label}Photos", allow_guests=False, user_pool=(pool_id, client_id))
+    bucket = run.name(f"ex09{label}-photos-")
+    location = {} if run.sb.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": run.sb.region}}
+    fx.client(run, "s3").create_bucket(Bucket=bucket, **location)
+    fx.put_role_policy(run, fx.role_name(identity["AuthenticatedRoleArn"]), {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                       "Resource": f"arn:aws:s3:::{bucket}/private/${{cognito-identity.amazonaws.com:sub}}/*"}]}, "own-photos")
+    return {"pool_id": pool_id, "client_id": client_id, "bucket": bucket, **identity}
 
 
 # ---------------------------------------------------------------------------------------------- 09.1
-def _check_challenge(s256_challenge, run):
-    if not callable(s256_challenge):
-        run.stop(f"s256_challenge is a {type(s256_challenge).__name__}, not a function.",
-                 "Define it with def s256_challenge(verifier): ...")
-    got = run.call(s256_challenge, RFC_VERIFIER, doing="computing the challenge of RFC 7636's example verifier")
-    if isinstance(got, bytes):
-        run.stop("Your function returns bytes; the challenge goes into a URL as text.", "Add .decode() at the end.")
-    why = "S256: BASE64URL(SHA256(ASCII(verifier))), without '=' padding."
-    if isinstance(got, str) and got.rstrip("=") == RFC_CHALLENGE:
-        why = "Strip the '=' padding: RFC 7636 §4.2 uses base64url without padding."
-    elif isinstance(got, str) and len(got) == 64:
-        why = "That looks like a hex digest: encode the digest's bytes with base64url instead."
-    if not run.expect(got == RFC_CHALLENGE, f"For RFC 7636's example verifier you computed {got!r}, not {RFC_CHALLENGE!r}.", why,
-                      passed_text="RFC 7636 Appendix B's example comes out right."):
-        return
-    shop = Shop(run, "a")
-    verifier = secrets.token_urlsafe(48)
-    challenge = run.call(s256_challenge, verifier, doing="computing a challenge for a fresh verifier")
-    code = shop.code_for(shop.params(code_challenge=challenge, code_challenge_method="S256"))
-    error = shop.error(lambda: shop.redeem(code, verifier))
-    run.expect(error is None, f"The token endpoint refused the code with your challenge's verifier: {error}.", why,
-               passed_text="The token endpoint accepts the verifier of your challenge and returns tokens.")
+def _check_provider_name(provider_name, run):
+    from .explain import meaning, name
+
+    if not callable(provider_name):
+        run.stop(f"provider_name is a {type(provider_name).__name__}, not a function.",
+                 "Define it with def provider_name(region, user_pool_id): ...")
+    app = photos_app(run, "a")
+    key = run.call(provider_name, run.sb.region, app["pool_id"], doing="naming the user pool as a provider")
+    if not isinstance(key, str):
+        run.stop(f"Your function returned a {type(key).__name__}, not a string.")
+    id_token = fx.sign_in(run, app["client_id"], "alice")["IdToken"]
+    cognito = fx.client(run, "cognito-identity")
+    try:
+        identity_id = cognito.get_id(IdentityPoolId=app["IdentityPoolId"], Logins={key: id_token})["IdentityId"]
+    except Exception as exc:
+        run.stop(f"GetId with Logins={{{key!r}: <ID token>}} is refused: {name(exc)}.",
+                 meaning(exc) + " The key is the user pool's issuer without https://: the same string the identity pool lists "
+                 "as ProviderName in CognitoIdentityProviders.")
+    run.passed(f"GetId accepts Logins={{{key!r}: <alice's ID token>}}.")
+    described = cognito.describe_identity(IdentityId=identity_id)
+    run.expect(key in described.get("Logins", []), "The identity does not carry the login.", "",
+               passed_text="Alice's identity carries the user pool login.")
+    # Another region, another pool: the key must come from the arguments.
+    region = run.other_region()
+    far_pool, _ = fx.user_pool(run, "ex09a-far-users", region=region, users=())
+    far_key = run.call(provider_name, region, far_pool, doing=f"naming a user pool of {region} as a provider")
+    run.expect(far_key == f"cognito-idp.{region}.amazonaws.com/{far_pool}",
+               f"For a user pool of {region} your function returned {far_key!r}.",
+               "The key names the pool's own region and id: build it from the function's arguments.",
+               passed_text=f"For a user pool of another region ({region}) the key names that region and pool.")
 
 
 # ---------------------------------------------------------------------------------------------- 09.2
-SCENARIOS = {
-    "code used twice": "the app redeems the same authorization code a second time at /oauth2/token",
-    "another verifier": "someone redeems a stolen code with a code_verifier of their own",
-    "unregistered redirect_uri": "an authorize request names a redirect_uri that is not one of the client's CallbackURLs",
-}
-
-
-def _check_errors(predictions, run):
-    if not isinstance(predictions, dict):
-        run.stop(f"predictions is a {type(predictions).__name__}; it must be a dict from each scenario to an error.")
-    missing = [key for key in SCENARIOS if key not in predictions]
-    if missing:
-        run.stop(f"predictions lacks {', '.join(repr(m) for m in missing)}.", "Keep the keys of the starter cell.")
-    shop = Shop(run, "b")
-    verifier = secrets.token_urlsafe(48)
-    from labkit.hostedui import code_challenge
-
-    pkce = {"code_challenge": code_challenge(verifier), "code_challenge_method": "S256"}
-    used = shop.code_for(shop.params(**pkce))
-    shop.redeem(used, verifier)
-    actual = {
-        "code used twice": shop.error(lambda: shop.redeem(used, verifier)),
-        "another verifier": shop.error(lambda: shop.redeem(shop.code_for(shop.params(**pkce)), secrets.token_urlsafe(48))),
-        "unregistered redirect_uri": shop.error(lambda: shop.code_for(shop.params(redirect_uri="https://evil.example.com/"))),
-    }
-    why = {
-        "code used twice": "A code works once (and for five minutes): the token endpoint answers with the OAuth error for a bad grant.",
-        "another verifier": "The verifier does not answer the challenge: the grant is refused, as for any bad code.",
-        "unregistered redirect_uri": "Cognito never redirects to an unregistered URI (RFC 6749 §4.1.2.1): its error page names "
-                                     "Cognito's own error code for a mismatched redirect.",
-    }
-    for key, description in SCENARIOS.items():
-        said = predictions[key].strip() if isinstance(predictions[key], str) else predictions[key]
-        if said is Ellipsis or said is None:
-            run.failed(f"When {description}: no prediction yet.", "Replace its ... with an OAuth error code.")
-            continue
-        run.expect(said == actual[key], f"When {description}, Cognito does not answer {said!r}.", why[key],
-                   passed_text=f"When {description}: {actual[key]}.")
-
-
-# ---------------------------------------------------------------------------------------------- 09.3
-def _check_authorize_url(build_authorize_url, run):
-    from labkit.hostedui import OAuthError, code_challenge
-
-    if not callable(build_authorize_url):
-        run.stop(f"build_authorize_url is a {type(build_authorize_url).__name__}, not a function.",
-                 "Define it with def build_authorize_url(base, client_id, redirect_uri, verifier, state): ...")
-    shop = Shop(run, "c")
-    base = f"https://{run.sb.components['hostedui'].domain_of(shop.pool_id)}"
-    verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
-    url = run.call(build_authorize_url, base, shop.client_id, CALLBACK, verifier, state, doing="building the authorize URL")
-    if not isinstance(url, str):
-        run.stop(f"Your function returned a {type(url).__name__}, not a URL string.")
-    parts = urlsplit(url)
-    run.expect(f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{base}/oauth2/authorize",
-               f"The URL goes to {parts.scheme}://{parts.netloc}{parts.path}, not {base}/oauth2/authorize.", "",
-               passed_text="It goes to the pool's /oauth2/authorize.")
-    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    try:
-        request = shop.server.authorize(params)
-    except OAuthError as err:
-        run.stop(f"Cognito refuses the request: {err.error}" + (f" ({err.description})" if getattr(err, "description", None) else "") + ".",
-                 "The error names what Cognito found wrong; compare your parameters with the ones section 3 sends, "
-                 "URL-encoded (urllib.parse.urlencode).")
-    run.passed("Cognito accepts the request.")
-    run.expect("openid" in request.scopes, f"The scopes are {request.scopes}; without openid there is no ID token.",
-               "Ask for scope 'openid email profile' (space-separated).", passed_text=f"Scopes: {' '.join(request.scopes)}.")
-    run.expect(request.state == state, "state does not come back as the app sent it.", "Pass the app's state unchanged.",
-               passed_text="state is the app's (it will come back on the callback).")
-    if not run.expect(request.code_challenge == code_challenge(verifier) and request.code_challenge_method == "S256",
-                      "The request carries no S256 challenge of the verifier." if not request.code_challenge else
-                      "The challenge is not the S256 challenge of the verifier.",
-                      "Send code_challenge=<S256 of verifier> and code_challenge_method=S256; never the verifier itself.",
-                      passed_text="It carries the S256 challenge of the verifier (not the verifier)."):
-        return
-    code = shop.server.new_code(request, "alice", int(run.sb.clock.time()))
-    tokens = shop.redeem(code, verifier)
-    run.expect("id_token" in tokens, "The code did not give an ID token.", "",
-               passed_text="Alice's code and the verifier give tokens at /oauth2/token.")
+def _check_s3_for(s3_for, run):
+    if not callable(s3_for):
+        run.stop(f"s3_for is a {type(s3_for).__name__}, not a function.",
+                 "Define it with def s3_for(identity_pool_id, logins): ...")
+    app = photos_app(run, "b")
+    id_token = fx.sign_in(run, app["client_id"], "alice")["IdToken"]
+    logins = {fx.provider_name(run, app["pool_id"]): id_token}
+    s3 = run.call(s3_for, app["IdentityPoolId"], dict(logins), doing="making Alice's S3 client",
+                  advice="Pass the logins to both GetId and GetCredentialsForIdentity: this pool has no guests.")
+    if not hasattr(s3, "put_object"):
+        run.stop(f"Your function returned a {type(s3).__name__}, not an S3 client.",
+                 "Return boto3.client('s3', aws_access_key_id=..., aws_secret_access_key=..., aws_session_token=...).")
+    credentials = getattr(getattr(s3, "_request_signer", None), "_credentials", None)
+    access_key = credentials.get_frozen_credentials().access_key if credentials is not None else None
+    issued = run.sb.issued.get(access_key) if access_key else None
+    if issued is None:
+        run.stop("The S3 client does not hold temporary credentials from the identity pool (it signs with "
+                 f"{'the administrator' if access_key and access_key.startswith('AKIA') else 'other'} credentials).",
+                 "S3 never sees the user pool's token: exchange it at the identity pool (GetId, GetCredentialsForIdentity "
+                 "with Logins) and sign the S3 client with the AccessKeyId, SecretKey and SessionToken you get.")
+    run.expect(issued.role_arn == app["AuthenticatedRoleArn"], f"The credentials are for {issued.role_arn}.", "",
+               passed_text="The client signs with the identity pool's credentials for the signed-in role.")
+    cognito = fx.client(run, "cognito-identity")
+    identity_id = cognito.get_id(IdentityPoolId=app["IdentityPoolId"], Logins=logins)["IdentityId"]
+    code = fx.error_code(lambda: s3.put_object(Bucket=app["bucket"], Key=f"private/{identity_id}/cat.jpg", Body=b"meow"))
+    run.expect(code is None, f"Alice cannot put her own photo: {code}.", "", passed_text="Alice puts a photo under her own prefix.")
+    someone_else = f"private/{run.sb.region}:00000000-0000-4000-8000-{run.serial:012d}/dog.jpg"
+    fx.client(run, "s3").put_object(Bucket=app["bucket"], Key=someone_else, Body=b"woof")
+    code = fx.error_code(lambda: s3.get_object(Bucket=app["bucket"], Key=someone_else))
+    run.expect(code == "AccessDenied",
+               "Alice's client read someone else's photo." if code is None else f"Reading someone else's photo gave {code}, not AccessDenied.",
+               "The client must sign every call with Alice's temporary credentials, so that IAM decides with her role's "
+               "policy (which names only her own prefix).", passed_text="IAM refuses her someone else's photo (AccessDenied).")
 
 
 EXERCISES = [
     Exercise(
-        id="09.1", notebook=NOTEBOOK, level="use", kind="function",
-        title="A PKCE challenge",
-        prompt="Write `s256_challenge(verifier)`: the S256 code challenge of RFC 7636 (what section 2 computes). The check "
-               "tries RFC 7636's own example, then redeems a code made with your challenge at the sandbox's token endpoint.",
-        starter=("def s256_challenge(verifier):\n"
-                 '    """The S256 PKCE challenge of a code verifier."""\n'
+        id="09.1", notebook=NOTEBOOK, level="read", kind="function",
+        title="The user pool, seen from the identity pool",
+        prompt="To the identity pool, a user pool is one provider among others, named in `Logins` by a key. Write "
+               "`provider_name(region, user_pool_id)` returning that key. The check signs alice in at a new user pool "
+               "and calls `GetId` with your key.",
+        starter=("def provider_name(region, user_pool_id):\n"
+                 '    """The Logins key of a user pool."""\n'
                  "    ...\n\n"
-                 'check("09.1", s256_challenge)'),
-        hints=["SHA-256 of the verifier's ASCII bytes, then base64url.",
-               "base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b\"=\").decode()"],
-        checker=_check_challenge,
+                 'check("09.1", provider_name)'),
+        hints=["Section 5 builds it.", "It is the ID token's iss without https://."],
+        checker=_check_provider_name,
     ),
     Exercise(
-        id="09.2", notebook=NOTEBOOK, level="read", kind="value",
-        title="What the authorization server answers",
-        prompt="Predict the OAuth error for each scenario (`\"invalid_grant\"`, `\"invalid_request\"`, "
-               "`\"redirect_mismatch\"`, `\"invalid_scope\"`...). The check plays each one against a pool of its own.",
-        starter=('predictions = {\n'
-                 '    "code used twice": ...,\n'
-                 '    "another verifier": ...,\n'
-                 '    "unregistered redirect_uri": ...,\n'
-                 '}\n\n'
-                 'check("09.2", predictions)'),
-        hints=["Section 6 shows all three.",
-               "Two of them are refused at /oauth2/token the same way; the third never reaches the app."],
-        checker=_check_errors,
-    ),
-    Exercise(
-        id="09.3", notebook=NOTEBOOK, level="write", kind="function",
-        title="Your own authorize request",
-        prompt="Write `build_authorize_url(base, client_id, redirect_uri, verifier, state)`: the URL an app sends the browser to, "
-               "for the authorization code grant with PKCE and the scopes `openid email profile`. `base` is the hosted "
-               "UI's address (`https://<domain>.auth.<region>.amazoncognito.com`). The check hands the request to the "
-               "sandbox's authorization server, signs alice in and redeems the code with the verifier.",
-        starter=("def build_authorize_url(base, client_id, redirect_uri, verifier, state):\n"
-                 '    """The /oauth2/authorize URL of a code grant with PKCE."""\n'
+        id="09.2", notebook=NOTEBOOK, level="use", kind="function",
+        title="From a user pool token to an S3 call",
+        prompt="Write `s3_for(identity_pool_id, logins)`: given the `Logins` map with a user's ID token, return a boto3 "
+               "S3 client that calls AWS **as that user**. The check hands it alice's login, then puts her own photo "
+               "and tries someone else's.",
+        starter=("def s3_for(identity_pool_id, logins):\n"
+                 '    """A boto3 S3 client signed with the credentials the identity pool gives this login."""\n'
                  "    ...\n\n"
-                 'check("09.3", build_authorize_url)'),
-        hints=["Section 3 builds one: f\"{base}/oauth2/authorize?\" + urlencode(params).",
-               "params: client_id, response_type=\"code\", redirect_uri, scope=\"openid email profile\", state, "
-               "code_challenge (the S256 of the verifier), code_challenge_method=\"S256\"."],
-        checker=_check_authorize_url,
+                 'check("09.2", s3_for)'),
+        hints=["Sections 5 and 6: GetId, GetCredentialsForIdentity (both with Logins), then boto3.client('s3', ...).",
+               "The credentials' keys are AccessKeyId, SecretKey and SessionToken; boto3 wants aws_access_key_id, "
+               "aws_secret_access_key and aws_session_token."],
+        checker=_check_s3_for,
     ),
 ]

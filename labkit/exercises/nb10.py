@@ -1,191 +1,217 @@
-"""Exercises of notebook 10 · A protected API: what API Gateway answers, and a per-user IAM policy
-checked by calling the learner's API as two different users.
+"""Exercises of notebook 10 · Hosted UI and OAuth 2.0: a PKCE challenge, the authorization server's
+answers, an authorize request of your own.
 
-The checks build a notes API of their own in the running sandbox (a Lambda function behind a REST API,
-a user pool with alice and bob, an identity pool) with plain boto3 and call it as an app would.
-AWS docs: *Control access to REST APIs using Amazon Cognito user pools as an authorizer*, *Control
-access to a REST API with IAM permissions*, *Gateway response types*.
+The checks put the learner's values through the sandbox's own authorization server (the code behind
+``/oauth2/authorize`` and ``/oauth2/token``), so they work whether or not the sandbox is served over HTTP.
+RFC 6749 §4.1 (authorization code grant), RFC 7636 (PKCE), Cognito "User pool endpoints" reference.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
+import secrets
+from urllib.parse import parse_qs, urlsplit
 
 from . import fixtures as fx
 from .core import Exercise
 
-NOTEBOOK = "10-protected-api"
-HANDLER = ("import json\ndef handler(event, context):\n"
-           "    return {'statusCode': 200, 'body': json.dumps({'id': (event.get('pathParameters') or {}).get('id')})}\n")
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+NOTEBOOK = "10-hosted-ui-and-oauth"
+CALLBACK = "http://localhost:8000/callback"
+#: RFC 7636 Appendix B: this verifier's S256 challenge.
+RFC_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+RFC_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
-class NotesApi:
-    """A REST API ``/notes/{id}`` (GET) in front of a Lambda function, deployed to ``prod``;
-    ``authorization`` is the method's (``COGNITO_USER_POOLS`` with the given scopes, or ``AWS_IAM``)."""
+class Shop:
+    """A pool with a domain, an OAuth app client (code flow, openid email profile) and alice."""
 
-    def __init__(self, run, label: str, authorization: str, scopes=None):
-        import boto3
-
+    def __init__(self, run, label: str):
         self.run = run
-        region, account = run.sb.region, run.sb.account_id
-        self.pool_id, self.client_id = fx.user_pool(run, f"ex10{label}-users", users=("alice", "bob"))
-        iam = fx.client(run, "iam")
-        role = iam.create_role(RoleName=run.name(f"ex10{label}-fn"), AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as zf:
-            zf.writestr("app.py", HANDLER)
-        lam = fx.client(run, "lambda")
-        name = run.name(f"ex10{label}-notes")
-        fn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                                 Code={"ZipFile": buf.getvalue()})["FunctionArn"]
-        api = fx.client(run, "apigateway")
-        self.api_id = api.create_rest_api(name=run.name(f"ex10{label}-api"))["id"]
-        root = api.get_resources(restApiId=self.api_id)["items"][0]["id"]
-        notes = api.create_resource(restApiId=self.api_id, parentId=root, pathPart="notes")["id"]
-        item = api.create_resource(restApiId=self.api_id, parentId=notes, pathPart="{id}")["id"]
-        kw = {}
-        if authorization == "COGNITO_USER_POOLS":
-            pool_arn = f"arn:aws:cognito-idp:{region}:{account}:userpool/{self.pool_id}"
-            kw["authorizerId"] = api.create_authorizer(restApiId=self.api_id, name="users", type="COGNITO_USER_POOLS",
-                                                       providerARNs=[pool_arn],
-                                                       identitySource="method.request.header.Authorization")["id"]
-            if scopes:
-                kw["authorizationScopes"] = scopes
-        api.put_method(restApiId=self.api_id, resourceId=item, httpMethod="GET", authorizationType=authorization, **kw)
-        api.put_integration(restApiId=self.api_id, resourceId=item, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
-                            uri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations")
-        lam.add_permission(FunctionName=name, StatementId="api", Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
-                           SourceArn=f"arn:aws:execute-api:{region}:{account}:{self.api_id}/*")
-        api.create_deployment(restApiId=self.api_id, stageName="prod")
-        self.base = f"https://{self.api_id}.execute-api.{region}.amazonaws.com/prod"
-        self.boto3 = boto3
+        idp = fx.client(run, "cognito-idp")
+        self.pool_id = idp.create_user_pool(PoolName=run.name(f"ex10{label}-shop-users"))["UserPool"]["Id"]
+        idp.create_user_pool_domain(Domain=run.name(f"ex10{label}-shop-"), UserPoolId=self.pool_id)
+        self.client_id = idp.create_user_pool_client(
+            UserPoolId=self.pool_id, ClientName=run.name(f"ex10{label}-shop-web"), CallbackURLs=[CALLBACK],
+            AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthScopes=["openid", "email", "profile"], SupportedIdentityProviders=["COGNITO"],
+        )["UserPoolClient"]["ClientId"]
+        fx.add_user(run, self.pool_id, "alice")
+        self.server = run.sb.components["hostedui"].server
 
-    def get(self, path: str, headers=None):
-        import requests
+    def params(self, **extra) -> dict:
+        return {"client_id": self.client_id, "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid email", **extra}
 
-        r = requests.get(self.base + path, headers=headers or {}, timeout=30)
+    def code_for(self, params: dict) -> str:
+        """What /oauth2/authorize and /login do for alice: check the request, issue a code."""
+        request = self.server.authorize(params)
+        return self.server.new_code(request, "alice", int(self.run.sb.clock.time()))
+
+    def redeem(self, code: str, verifier: str | None = None, redirect_uri: str = CALLBACK) -> dict:
+        form = {"grant_type": "authorization_code", "client_id": self.client_id, "code": code, "redirect_uri": redirect_uri}
+        if verifier is not None:
+            form["code_verifier"] = verifier
+        return self.server.token(form, None)
+
+    @staticmethod
+    def error(call) -> str | None:
+        from labkit.hostedui import OAuthError
+
         try:
-            body = r.json()
-        except ValueError:
-            body = r.text
-        return r.status_code, body
-
-    def signed_get(self, path: str, session):
-        import requests
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
-        request = AWSRequest(method="GET", url=self.base + path)
-        SigV4Auth(session.get_credentials(), "execute-api", self.run.sb.region).add_auth(request)
-        r = requests.get(self.base + path, headers=dict(request.headers), timeout=30)
-        return r.status_code, r.text
+            call()
+        except OAuthError as err:
+            return err.error
+        return None
 
 
 # ---------------------------------------------------------------------------------------------- 10.1
-SCENARIOS = {
-    "access token, no scopes on the method": "alice sends her access token to a method whose user-pool authorizer has no scopes",
-    "ID token, scopes on the method": "alice sends her ID token to a method that requires the scope aws.cognito.signin.user.admin",
-    "expired ID token": "alice sends an ID token issued more than an hour ago",
-    "wrong path": "alice sends her ID token to /note/1 (the resource is /notes/{id})",
-}
-
-
-def _check_answers(predictions, run):
-    if not isinstance(predictions, dict):
-        run.stop(f"predictions is a {type(predictions).__name__}; it must be a dict from each scenario to an answer.")
-    missing = [key for key in SCENARIOS if key not in predictions]
-    if missing:
-        run.stop(f"predictions lacks {', '.join(repr(m) for m in missing)}.", "Keep the keys of the starter cell.")
-    plain = NotesApi(run, "a", "COGNITO_USER_POOLS")
-    scoped = NotesApi(run, "b", "COGNITO_USER_POOLS", scopes=["aws.cognito.signin.user.admin"])
-    alice = fx.sign_in(run, plain.client_id, "alice")
-    alice_scoped = fx.sign_in(run, scoped.client_id, "alice")
-    actual = {
-        "access token, no scopes on the method": plain.get("/notes/1", {"Authorization": alice["AccessToken"]}),
-        "ID token, scopes on the method": scoped.get("/notes/1", {"Authorization": alice_scoped["IdToken"]}),
-        "wrong path": plain.get("/note/1", {"Authorization": alice["IdToken"]}),
-    }
-    run.sb.advance(3601)
-    actual["expired ID token"] = plain.get("/notes/1", {"Authorization": alice["IdToken"]})
-    why = {
-        "access token, no scopes on the method": "Without scopes a user-pool authorizer accepts only ID tokens.",
-        "ID token, scopes on the method": "With scopes it accepts only access tokens that carry one of them; an ID token has no scope claim.",
-        "expired ID token": "Tokens are checked locally, expiry included; API Gateway says so in its own words.",
-        "wrong path": "No resource matches: API Gateway answers as if the request lacked credentials.",
-    }
-    for key, description in SCENARIOS.items():
-        status, body = actual[key]
-        message = body.get("message") if isinstance(body, dict) else body
-        said = predictions[key]
-        if said is Ellipsis or said is None:
-            run.failed(f"When {description}: no prediction yet.", "Replace its ... with (status, message).")
-            continue
-        ok = isinstance(said, (tuple, list)) and len(said) == 2 and said[0] == status and said[1] == message
-        run.expect(ok, f"When {description}, API Gateway answers {status} {message!r}, not {said!r}.", why[key],
-                   passed_text=f"When {description}: {status} {message!r}.")
+def _check_challenge(s256_challenge, run):
+    if not callable(s256_challenge):
+        run.stop(f"s256_challenge is a {type(s256_challenge).__name__}, not a function.",
+                 "Define it with def s256_challenge(verifier): ...")
+    got = run.call(s256_challenge, RFC_VERIFIER, doing="computing the challenge of RFC 7636's example verifier")
+    if isinstance(got, bytes):
+        run.stop("Your function returns bytes; the challenge goes into a URL as text.", "Add .decode() at the end.")
+    why = "S256: BASE64URL(SHA256(ASCII(verifier))), without '=' padding."
+    if isinstance(got, str) and got.rstrip("=") == RFC_CHALLENGE:
+        why = "Strip the '=' padding: RFC 7636 §4.2 uses base64url without padding."
+    elif isinstance(got, str) and len(got) == 64:
+        why = "That looks like a hex digest: encode the digest's bytes with base64url instead."
+    if not run.expect(got == RFC_CHALLENGE, f"For RFC 7636's example verifier you computed {got!r}, not {RFC_CHALLENGE!r}.", why,
+                      passed_text="RFC 7636 Appendix B's example comes out right."):
+        return
+    shop = Shop(run, "a")
+    verifier = secrets.token_urlsafe(48)
+    challenge = run.call(s256_challenge, verifier, doing="computing a challenge for a fresh verifier")
+    code = shop.code_for(shop.params(code_challenge=challenge, code_challenge_method="S256"))
+    error = shop.error(lambda: shop.redeem(code, verifier))
+    run.expect(error is None, f"The token endpoint refused the code with your challenge's verifier: {error}.", why,
+               passed_text="The token endpoint accepts the verifier of your challenge and returns tokens.")
 
 
 # ---------------------------------------------------------------------------------------------- 10.2
-def _check_policy(notes_policy, run):
-    if not callable(notes_policy):
-        run.stop(f"notes_policy is a {type(notes_policy).__name__}, not a function.",
-                 "Define it with def notes_policy(region, account, api_id): ...")
-    api = NotesApi(run, "c", "AWS_IAM")
-    identity = fx.identity_pool(run, "ex10pool", user_pool=(api.pool_id, api.client_id), allow_guests=False)
-    policy = fx.as_policy(run, run.call(notes_policy, run.sb.region, run.sb.account_id, api.api_id,
-                                        doing="making the policy for the API"), "policy")
-    if not fx.put_role_policy(run, fx.role_name(identity["AuthenticatedRoleArn"]), policy):
+SCENARIOS = {
+    "code used twice": "the app redeems the same authorization code a second time at /oauth2/token",
+    "another verifier": "someone redeems a stolen code with a code_verifier of their own",
+    "unregistered redirect_uri": "an authorize request names a redirect_uri that is not one of the client's CallbackURLs",
+}
+
+
+def _check_errors(predictions, run):
+    if not isinstance(predictions, dict):
+        run.stop(f"predictions is a {type(predictions).__name__}; it must be a dict from each scenario to an error.")
+    missing = [key for key in SCENARIOS if key not in predictions]
+    if missing:
+        run.stop(f"predictions lacks {', '.join(repr(m) for m in missing)}.", "Keep the keys of the starter cell.")
+    shop = Shop(run, "b")
+    verifier = secrets.token_urlsafe(48)
+    from labkit.hostedui import code_challenge
+
+    pkce = {"code_challenge": code_challenge(verifier), "code_challenge_method": "S256"}
+    used = shop.code_for(shop.params(**pkce))
+    shop.redeem(used, verifier)
+    actual = {
+        "code used twice": shop.error(lambda: shop.redeem(used, verifier)),
+        "another verifier": shop.error(lambda: shop.redeem(shop.code_for(shop.params(**pkce)), secrets.token_urlsafe(48))),
+        "unregistered redirect_uri": shop.error(lambda: shop.code_for(shop.params(redirect_uri="https://evil.example.com/"))),
+    }
+    why = {
+        "code used twice": "A code works once (and for five minutes): the token endpoint answers with the OAuth error for a bad grant.",
+        "another verifier": "The verifier does not answer the challenge: the grant is refused, as for any bad code.",
+        "unregistered redirect_uri": "Cognito never redirects to an unregistered URI (RFC 6749 §4.1.2.1): its error page names "
+                                     "Cognito's own error code for a mismatched redirect.",
+    }
+    for key, description in SCENARIOS.items():
+        said = predictions[key].strip() if isinstance(predictions[key], str) else predictions[key]
+        if said is Ellipsis or said is None:
+            run.failed(f"When {description}: no prediction yet.", "Replace its ... with an OAuth error code.")
+            continue
+        run.expect(said == actual[key], f"When {description}, Cognito does not answer {said!r}.", why[key],
+                   passed_text=f"When {description}: {actual[key]}.")
+
+
+# ---------------------------------------------------------------------------------------------- 10.3
+def _check_authorize_url(build_authorize_url, run):
+    from labkit.hostedui import OAuthError, code_challenge
+
+    if not callable(build_authorize_url):
+        run.stop(f"build_authorize_url is a {type(build_authorize_url).__name__}, not a function.",
+                 "Define it with def build_authorize_url(base, client_id, redirect_uri, verifier, state): ...")
+    shop = Shop(run, "c")
+    base = f"https://{run.sb.components['hostedui'].domain_of(shop.pool_id)}"
+    verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+    url = run.call(build_authorize_url, base, shop.client_id, CALLBACK, verifier, state, doing="building the authorize URL")
+    if not isinstance(url, str):
+        run.stop(f"Your function returned a {type(url).__name__}, not a URL string.")
+    parts = urlsplit(url)
+    run.expect(f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{base}/oauth2/authorize",
+               f"The URL goes to {parts.scheme}://{parts.netloc}{parts.path}, not {base}/oauth2/authorize.", "",
+               passed_text="It goes to the pool's /oauth2/authorize.")
+    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    try:
+        request = shop.server.authorize(params)
+    except OAuthError as err:
+        run.stop(f"Cognito refuses the request: {err.error}" + (f" ({err.description})" if getattr(err, "description", None) else "") + ".",
+                 "The error names what Cognito found wrong; compare your parameters with the ones section 3 sends, "
+                 "URL-encoded (urllib.parse.urlencode).")
+    run.passed("Cognito accepts the request.")
+    run.expect("openid" in request.scopes, f"The scopes are {request.scopes}; without openid there is no ID token.",
+               "Ask for scope 'openid email profile' (space-separated).", passed_text=f"Scopes: {' '.join(request.scopes)}.")
+    run.expect(request.state == state, "state does not come back as the app sent it.", "Pass the app's state unchanged.",
+               passed_text="state is the app's (it will come back on the callback).")
+    if not run.expect(request.code_challenge == code_challenge(verifier) and request.code_challenge_method == "S256",
+                      "The request carries no S256 challenge of the verifier." if not request.code_challenge else
+                      "The challenge is not the S256 challenge of the verifier.",
+                      "Send code_challenge=<S256 of verifier> and code_challenge_method=S256; never the verifier itself.",
+                      passed_text="It carries the S256 challenge of the verifier (not the verifier)."):
         return
-    alice_id, alice = fx.signed_in_identity(run, identity["IdentityPoolId"], api.pool_id, api.client_id, "alice")
-    bob_id, bob = fx.signed_in_identity(run, identity["IdentityPoolId"], api.pool_id, api.client_id, "bob")
-    status, _ = api.signed_get(f"/notes/{alice_id}", alice)
-    run.expect(status == 200, f"Alice calling GET /notes/<her identity id> got {status}, not 200.",
-               "Allow execute-api:Invoke on arn:aws:execute-api:<region>:<account>:<api>/prod/GET/notes/<her id>; "
-               "the identity id is the policy variable ${cognito-identity.amazonaws.com:sub}.",
-               passed_text="Alice reads her own notes (200).")
-    status, _ = api.signed_get(f"/notes/{bob_id}", alice)
-    run.expect(status == 403, f"Alice calling GET /notes/<Bob's identity id> got {status}, not 403.",
-               "The resource must end with her own identity id, not with a wildcard.",
-               passed_text="Alice cannot read Bob's notes (403, IAM's denial).")
-    status, _ = api.signed_get(f"/notes/{bob_id}", bob)
-    run.expect(status == 200, f"Bob calling GET /notes/<his identity id> got {status}, not 200.",
-               "One policy serves every user: write the variable, not Alice's id.",
-               passed_text="Bob reads his own notes with the same policy (200).")
+    code = shop.server.new_code(request, "alice", int(run.sb.clock.time()))
+    tokens = shop.redeem(code, verifier)
+    run.expect("id_token" in tokens, "The code did not give an ID token.", "",
+               passed_text="Alice's code and the verifier give tokens at /oauth2/token.")
 
 
 EXERCISES = [
     Exercise(
-        id="10.1", notebook=NOTEBOOK, level="read", kind="value",
-        title="What API Gateway answers",
-        prompt="Predict API Gateway's answer, as `(status, message)`, for each scenario (e.g. `(401, \"Unauthorized\")`). "
-               "The check builds a notes API of its own and plays each one.",
-        starter=('predictions = {\n'
-                 '    "access token, no scopes on the method": ...,\n'
-                 '    "ID token, scopes on the method": ...,\n'
-                 '    "expired ID token": ...,\n'
-                 '    "wrong path": ...,\n'
-                 '}\n\n'
-                 'check("10.1", predictions)'),
-        hints=["Sections 4 and 5 meet all four.",
-               "Three are 401 (two of them with the same message); the wrong path is a 403 with a famous message."],
-        checker=_check_answers,
+        id="10.1", notebook=NOTEBOOK, level="use", kind="function",
+        title="A PKCE challenge",
+        prompt="Write `s256_challenge(verifier)`: the S256 code challenge of RFC 7636 (what section 2 computes). The check "
+               "tries RFC 7636's own example, then redeems a code made with your challenge at the sandbox's token endpoint.",
+        starter=("def s256_challenge(verifier):\n"
+                 '    """The S256 PKCE challenge of a code verifier."""\n'
+                 "    ...\n\n"
+                 'check("10.1", s256_challenge)'),
+        hints=["SHA-256 of the verifier's ASCII bytes, then base64url.",
+               "base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b\"=\").decode()"],
+        checker=_check_challenge,
     ),
     Exercise(
-        id="10.2", notebook=NOTEBOOK, level="write", kind="function",
-        title="Each user calls only their own notes",
-        prompt="Write `notes_policy(region, account, api_id)`: the identity-pool role's policy that lets a signed-in user "
-               "call `GET /notes/{id}` of stage `prod` only with their own identity id as `{id}`. The check attaches it to "
-               "the authenticated role of an identity pool of its own and calls the API, signed, as alice and as bob.",
-        starter=("def notes_policy(region, account, api_id):\n"
-                 '    """Allow GET /notes/<my identity id> on stage prod, and nothing else."""\n'
+        id="10.2", notebook=NOTEBOOK, level="read", kind="value",
+        title="What the authorization server answers",
+        prompt="Predict the OAuth error for each scenario (`\"invalid_grant\"`, `\"invalid_request\"`, "
+               "`\"redirect_mismatch\"`, `\"invalid_scope\"`...). The check plays each one against a pool of its own.",
+        starter=('predictions = {\n'
+                 '    "code used twice": ...,\n'
+                 '    "another verifier": ...,\n'
+                 '    "unregistered redirect_uri": ...,\n'
+                 '}\n\n'
+                 'check("10.2", predictions)'),
+        hints=["Section 6 shows all three.",
+               "Two of them are refused at /oauth2/token the same way; the third never reaches the app."],
+        checker=_check_errors,
+    ),
+    Exercise(
+        id="10.3", notebook=NOTEBOOK, level="write", kind="function",
+        title="Your own authorize request",
+        prompt="Write `build_authorize_url(base, client_id, redirect_uri, verifier, state)`: the URL an app sends the browser to, "
+               "for the authorization code grant with PKCE and the scopes `openid email profile`. `base` is the hosted "
+               "UI's address (`https://<domain>.auth.<region>.amazoncognito.com`). The check hands the request to the "
+               "sandbox's authorization server, signs alice in and redeems the code with the verifier.",
+        starter=("def build_authorize_url(base, client_id, redirect_uri, verifier, state):\n"
+                 '    """The /oauth2/authorize URL of a code grant with PKCE."""\n'
                  "    ...\n\n"
-                 'check("10.2", notes_policy)'),
-        hints=["The action is execute-api:Invoke; the resource is arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{METHOD}/{path}.",
-               "End the resource with notes/${cognito-identity.amazonaws.com:sub} (in a Python f-string, write ${{...}})."],
-        checker=_check_policy,
+                 'check("10.3", build_authorize_url)'),
+        hints=["Section 3 builds one: f\"{base}/oauth2/authorize?\" + urlencode(params).",
+               "params: client_id, response_type=\"code\", redirect_uri, scope=\"openid email profile\", state, "
+               "code_challenge (the S256 of the verifier), code_challenge_method=\"S256\"."],
+        checker=_check_authorize_url,
     ),
 ]

@@ -1,15 +1,15 @@
-"""Model solutions of notebook 08 · User pools vs identity pools (exercises 08.1-08.2), written as a learner writes them."""
+"""Model solutions of notebook 09 · User pools vs identity pools (exercises 09.1-09.2), written as a learner writes them."""
 
 import boto3
 
 
-# 08.1 · The user pool, seen from the identity pool
+# 09.1 · The user pool, seen from the identity pool
 def provider_name(region, user_pool_id):
     """The Logins key of a user pool."""
     return f"cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
 
-# 08.2 · From a user pool token to an S3 call
+# 09.2 · From a user pool token to an S3 call
 def s3_for(identity_pool_id, logins):
     """A boto3 S3 client signed with the credentials the identity pool gives this login."""
     cognito_identity = boto3.client("cognito-identity")
@@ -19,4 +19,4 @@ def s3_for(identity_pool_id, logins):
                         aws_session_token=creds["SessionToken"])
 
 
-ANSWERS = {"08.1": provider_name, "08.2": s3_for}
+ANSWERS = {"09.1": provider_name, "09.2": s3_for}

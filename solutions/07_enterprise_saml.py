@@ -1,8 +1,8 @@
-"""Model solutions of notebook 06 · Enterprise SAML (exercises 06.1-06.3), written as a learner writes them."""
+"""Model solutions of notebook 07 · Enterprise SAML (exercises 07.1-07.3), written as a learner writes them."""
 
 import boto3
 
-# 06.1 · Predict STS's answers
+# 07.1 · Predict STS's answers
 predictions = {
     "unsigned": "InvalidIdentityToken",
     "role not granted": "AccessDenied",
@@ -11,7 +11,7 @@ predictions = {
 }
 
 
-# 06.2 · One role, two directories
+# 07.2 · One role, two directories
 def shared_trust_policy(provider_arns):
     """The trust policy of a role that users of every provider in provider_arns may assume."""
     return {
@@ -25,10 +25,10 @@ def shared_trust_policy(provider_arns):
     }
 
 
-# 06.3 · Certificate rollover
+# 07.3 · Certificate rollover
 def trust_new_certificate(ad, provider_arn):
     """Make IAM trust the directory's new signing certificate."""
     boto3.client("iam").update_saml_provider(SAMLProviderArn=provider_arn, SAMLMetadataDocument=ad.metadata)
 
 
-ANSWERS = {"06.1": predictions, "06.2": shared_trust_policy, "06.3": trust_new_certificate}
+ANSWERS = {"07.1": predictions, "07.2": shared_trust_policy, "07.3": trust_new_certificate}

@@ -1,6 +1,6 @@
-"""Model solutions of notebook 10 · A protected API (exercises 10.1-10.2), written as a learner writes them."""
+"""Model solutions of notebook 11 · A protected API (exercises 11.1-11.2), written as a learner writes them."""
 
-# 10.1 · What API Gateway answers
+# 11.1 · What API Gateway answers
 predictions = {
     "access token, no scopes on the method": (401, "Unauthorized"),
     "ID token, scopes on the method": (401, "Unauthorized"),
@@ -9,7 +9,7 @@ predictions = {
 }
 
 
-# 10.2 · Each user calls only their own notes
+# 11.2 · Each user calls only their own notes
 def notes_policy(region, account, api_id):
     """Allow GET /notes/<my identity id> on stage prod, and nothing else."""
     return {"Version": "2012-10-17", "Statement": [{
@@ -19,4 +19,4 @@ def notes_policy(region, account, api_id):
     }]}
 
 
-ANSWERS = {"10.1": predictions, "10.2": notes_policy}
+ANSWERS = {"11.1": predictions, "11.2": notes_policy}

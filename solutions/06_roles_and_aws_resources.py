@@ -1,10 +1,10 @@
-"""Model solutions of notebook 05 · Roles and AWS resources (exercises 05.1-05.3), written as a learner writes them."""
+"""Model solutions of notebook 06 · Roles and AWS resources (exercises 06.1-06.3), written as a learner writes them."""
 
-# 05.1 · The identity id in a policy
+# 06.1 · The identity id in a policy
 variable = "${cognito-identity.amazonaws.com:sub}"
 
 
-# 05.2 · A private S3 prefix
+# 06.2 · A private S3 prefix
 def private_prefix_policy(bucket):
     """Each user reads and writes private/<their identity id>/ of bucket, and nothing else."""
     return {
@@ -17,7 +17,7 @@ def private_prefix_policy(bucket):
     }
 
 
-# 05.3 · A private DynamoDB partition
+# 06.3 · A private DynamoDB partition
 def own_partition_policy(table_arn):
     """Each user reaches only the items whose partition key is their identity id."""
     return {
@@ -31,4 +31,4 @@ def own_partition_policy(table_arn):
     }
 
 
-ANSWERS = {"05.1": variable, "05.2": private_prefix_policy, "05.3": own_partition_policy}
+ANSWERS = {"06.1": variable, "06.2": private_prefix_policy, "06.3": own_partition_policy}

@@ -1,10 +1,10 @@
-"""Model solutions of notebook 07 · Data sync (exercises 07.1-07.3), written as a learner writes them."""
+"""Model solutions of notebook 08 · Data sync (exercises 08.1-08.3), written as a learner writes them."""
 
-# 07.1 · A new record's SyncCount
+# 08.1 · A new record's SyncCount
 sync_count = 0
 
 
-# 07.2 · A write that respects sync counts
+# 08.2 · A write that respects sync counts
 def put_setting(sync, identity_pool_id, identity_id, dataset, key, value):
     """Set dataset[key] = value on the server, with the record's current SyncCount."""
     page = sync.list_records(IdentityPoolId=identity_pool_id, IdentityId=identity_id, DatasetName=dataset)
@@ -14,7 +14,7 @@ def put_setting(sync, identity_pool_id, identity_id, dataset, key, value):
                         RecordPatches=[{"Op": "replace", "Key": key, "Value": value, "SyncCount": current}])
 
 
-# 07.3 · The version check, in DynamoDB
+# 08.3 · The version check, in DynamoDB
 def save_if_unchanged(db, table, identity_id, key, value, read_version):
     """Write the setting only if nobody wrote it since we read read_version."""
     db.put_item(
@@ -26,4 +26,4 @@ def save_if_unchanged(db, table, identity_id, key, value, read_version):
     )
 
 
-ANSWERS = {"07.1": sync_count, "07.2": put_setting, "07.3": save_if_unchanged}
+ANSWERS = {"08.1": sync_count, "08.2": put_setting, "08.3": save_if_unchanged}

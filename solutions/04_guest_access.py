@@ -1,12 +1,12 @@
-"""Model solutions of notebook 03 · Guest access (exercises 03.1-03.3), written as a learner writes them."""
+"""Model solutions of notebook 04 · Guest access (exercises 04.1-04.3), written as a learner writes them."""
 
 import boto3
 
-# 03.1 · A pool closed to guests
+# 04.1 · A pool closed to guests
 error_code = "NotAuthorizedException"
 
 
-# 03.2 · A guest's credentials
+# 04.2 · A guest's credentials
 def guest_credentials(identity_pool_id):
     """Temporary AWS credentials for a new guest of this identity pool."""
     cognito_identity = boto3.client("cognito-identity")
@@ -14,7 +14,7 @@ def guest_credentials(identity_pool_id):
     return cognito_identity.get_credentials_for_identity(IdentityId=identity_id)["Credentials"]
 
 
-# 03.3 · The guest policy
+# 04.3 · The guest policy
 def guest_read_policy(bucket):
     """The guest role's policy: read public/ of bucket, nothing more."""
     return {
@@ -23,4 +23,4 @@ def guest_read_policy(bucket):
     }
 
 
-ANSWERS = {"03.1": error_code, "03.2": guest_credentials, "03.3": guest_read_policy}
+ANSWERS = {"04.1": error_code, "04.2": guest_credentials, "04.3": guest_read_policy}

@@ -1,12 +1,12 @@
-"""Model solutions of notebook 04 · Web identity federation (exercises 04.1-04.3), written as a learner writes them."""
+"""Model solutions of notebook 05 · Web identity federation (exercises 05.1-05.3), written as a learner writes them."""
 
 import boto3
 
-# 04.1 · The Logins key
+# 05.1 · The Logins key
 google_key = "accounts.google.com"
 
 
-# 04.2 · From a Google token to AWS credentials
+# 05.2 · From a Google token to AWS credentials
 def credentials_from_google(identity_pool_id, google_token):
     """Temporary AWS credentials for the Google user of google_token (enhanced flow)."""
     cognito_identity = boto3.client("cognito-identity")
@@ -15,7 +15,7 @@ def credentials_from_google(identity_pool_id, google_token):
     return cognito_identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
 
 
-# 04.3 · Trust only your signed-in users
+# 05.3 · Trust only your signed-in users
 def authenticated_trust_policy(identity_pool_id):
     """Trust policy: signed-in identities of this identity pool only."""
     return {
@@ -32,4 +32,4 @@ def authenticated_trust_policy(identity_pool_id):
     }
 
 
-ANSWERS = {"04.1": google_key, "04.2": credentials_from_google, "04.3": authenticated_trust_policy}
+ANSWERS = {"05.1": google_key, "05.2": credentials_from_google, "05.3": authenticated_trust_policy}
