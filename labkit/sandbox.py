@@ -116,9 +116,10 @@ class Sandbox:
         Running that cell again (or Run All twice) always gives the same clean state.
         """
         with cls._lock:
+            new = cls(**kwargs)  # bad arguments (an unknown region...) fail here, leaving the running one alone
             if cls._active is not None:
                 cls._active.stop()
-            return cls(**kwargs).start()
+            return new.start()
 
     def start(self) -> "Sandbox":
         with Sandbox._lock:

@@ -51,7 +51,9 @@ ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action"
 def test_admin_credentials_are_explicit_and_sign_every_default_client(tsb, aws):
     """``sb.admin_credentials`` is the one documented key pair; in-process clients use it by default."""
     assert set(tsb.admin_credentials) == {"AccessKeyId", "SecretAccessKey"}
-    assert aws("sts").get_caller_identity()["Account"] == tsb.account_id
+    me = aws("sts").get_caller_identity()
+    # the admin is the account's root user, as IAM's denials name it (issue 18: it said user/moto)
+    assert me == {**me, "Account": tsb.account_id, "UserId": tsb.account_id, "Arn": f"arn:aws:iam::{tsb.account_id}:root"}
     s3 = aws("s3", **admin_with(tsb))
     s3.create_bucket(Bucket="photos")
     s3.put_object(Bucket="photos", Key="a b/c+d é.txt", Body=b"hello")

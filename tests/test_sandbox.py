@@ -141,6 +141,20 @@ def test_fresh_replaces_the_running_sandbox_and_resets_state():
     assert labkit.Sandbox.current() is None
 
 
+def test_fresh_with_a_bad_region_keeps_the_running_sandbox():  # issue 18
+    """A typo in the region must not stop the running sandbox: the next boto3 call would then fall
+    through to the real credential chain."""
+    first = labkit.Sandbox.fresh()
+    try:
+        pool = boto3.client("cognito-idp").create_user_pool(PoolName="kept")["UserPool"]["Id"]
+        with pytest.raises(errors.UnknownRegion, match="us-east-9"):
+            labkit.Sandbox.fresh(region="us-east-9")
+        assert first.running and labkit.Sandbox.current() is first
+        assert boto3.client("cognito-idp").describe_user_pool(UserPoolId=pool)["UserPool"]["Name"] == "kept"
+    finally:
+        first.stop()
+
+
 def test_endpoint_url_without_serve_names_the_fix(sb):
     with pytest.raises(errors.LabkitError, match="serve=True"):
         sb.endpoint_url

@@ -178,7 +178,15 @@ class STSService(Service):
     # ---------------------------------------------------------------- GetCallerIdentity
     @operation("GetCallerIdentity")
     def get_caller_identity(self, params, ctx):
+        from ..sandbox import ADMIN_ACCESS_KEY
+
         issued = self._issued(ctx.access_key)
-        if issued is None:
-            return ctx.moto()
-        return {"UserId": issued.user_id, "Account": issued.account_id, "Arn": issued.assumed_role_arn}
+        if issued is not None:
+            return {"UserId": issued.user_id, "Account": issued.account_id, "Arn": issued.assumed_role_arn}
+        if ctx.access_key == ADMIN_ACCESS_KEY:
+            # The sandbox's admin keys are the account's root user, as IAM's denials already call them.
+            # For root credentials AWS answers UserId = the account id and Arn ...:root (STS API
+            # Reference, GetCallerIdentity, example "a root user").
+            account = self.sandbox.account_id
+            return {"UserId": account, "Account": account, "Arn": f"arn:aws:iam::{account}:root"}
+        return ctx.moto()
