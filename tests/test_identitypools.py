@@ -65,8 +65,20 @@ def test_missing_pool_is_resource_not_found(sb, ci):
     code, message = error_of(ci.get_id, IdentityPoolId="us-east-1:00000000-0000-4000-8000-000000000000")
     assert code == "ResourceNotFoundException"
     assert message == "IdentityPool 'us-east-1:00000000-0000-4000-8000-000000000000' not found."
-    assert error_of(ci.describe_identity_pool, IdentityPoolId="us-east-1:nope")[0] == "ResourceNotFoundException"
-    assert error_of(ci.get_identity_pool_roles, IdentityPoolId="us-east-1:nope")[0] == "ResourceNotFoundException"
+    assert error_of(ci.describe_identity_pool, IdentityPoolId="us-east-1:0bad")[0] == "ResourceNotFoundException"
+    assert error_of(ci.get_identity_pool_roles, IdentityPoolId="us-east-1:0bad")[0] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("given", ["us-east-1:nope", "us-east-1_AbCdEf123", "YOUR_IDENTITY_POOL_ID"])
+def test_malformed_identity_pool_id_is_a_validation_error(tsb, aws, given):
+    """AWS checks the id's pattern before looking it up (issue 18): a user pool id pasted where the identity
+    pool id belongs is the classic mistake (aws-sdk-net#445, amplify-swift#2864)."""
+    ci = aws("cognito-identity")
+    for call in (ci.get_id, ci.describe_identity_pool, ci.get_identity_pool_roles):
+        err = error_of(call, IdentityPoolId=given)
+        assert (err.code, err.status) == ("ValidationException", 400)
+        assert err.message == (f"1 validation error detected: Value '{given}' at 'identityPoolId' failed to satisfy "
+                               r"constraint: Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+")
 
 
 def test_create_describe_update_list_delete(sb, ci):
@@ -312,8 +324,9 @@ def test_user_pool_logins_are_checked(sb, ci, user_pool):
     provider = f"cognito-idp.us-east-1.amazonaws.com/{pool_id}"
     iid = ci.get_id(IdentityPoolId=pid, Logins={provider: mint_id_token(sb, pool_id, client_id)})["IdentityId"]
     assert ci.get_id(IdentityPoolId=pid, Logins={provider: mint_id_token(sb, pool_id, client_id)})["IdentityId"] == iid
+    # an app client the identity pool does not list (AWS's wording, amplify-js#559)
     assert error_of(ci.get_id, IdentityPoolId=pid, Logins={provider: mint_id_token(sb, pool_id, "otherclient")}) == (
-        "NotAuthorizedException", "Invalid login token. Incorrect token audience.")
+        "NotAuthorizedException", "Token is not from a supported provider of this identity pool.")
     other = boto3.client("cognito-idp").create_user_pool(PoolName="Other")["UserPool"]["Id"]
     assert error_of(ci.get_id, IdentityPoolId=pid, Logins={provider: mint_id_token(sb, other, client_id)}) == (
         "NotAuthorizedException", "Invalid login token. Issuer doesn't match providerName")
@@ -512,7 +525,7 @@ def test_identity_pool_is_one_truth_for_both_transports(sb, ci):
     assert boto3.client("cognito-identity").get_id(IdentityPoolId=info["IdentityPoolId"], Logins=logins)["IdentityId"] == iid
     c = ci.get_credentials_for_identity(IdentityId=iid, Logins=logins)["Credentials"]
     assert sb.issued.get(c["AccessKeyId"]).role_arn == info["AuthenticatedRoleArn"]
-    assert error_of(ci.get_id, IdentityPoolId="us-east-1:nope")[0] == "ResourceNotFoundException"
+    assert error_of(ci.get_id, IdentityPoolId="us-east-1:0bad")[0] == "ResourceNotFoundException"
 
 
 def test_principal_tags_need_tag_session_in_the_trust_policy(sb, ci, pool):

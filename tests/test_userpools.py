@@ -377,7 +377,7 @@ def test_secret_hash_required_and_checked(sb, idp, pool):
     cid, secret = client["ClientId"], client["ClientSecret"]
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=cid, Username="alice", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "a@example.com"}])
-    assert error_of(e) == ("NotAuthorizedException", f"Client {cid} is configured for secret but secret was not received")
+    assert error_of(e) == ("NotAuthorizedException", f"Client {cid} is configured with secret but SECRET_HASH was not received")
     with pytest.raises(ClientError) as e:
         idp.sign_up(ClientId=cid, Username="alice", Password=PASSWORD, SecretHash="bad",
                     UserAttributes=[{"Name": "email", "Value": "a@example.com"}])
@@ -506,7 +506,7 @@ def test_refresh_token_bound_to_client(sb, idp, pool, app):
     refresh = login(idp, app)["RefreshToken"]
     with pytest.raises(ClientError) as e:
         idp.initiate_auth(ClientId=other, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh})
-    assert error_of(e) == ("NotAuthorizedException", "Invalid Refresh Token")
+    assert error_of(e) == ("NotAuthorizedException", "Refresh Token has different Client")
     ok = idp.initiate_auth(ClientId=app, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh})
     assert "RefreshToken" not in ok["AuthenticationResult"]
     sb.advance(30 * 86400 + 1)

@@ -76,7 +76,7 @@ def test_get_tokens_from_refresh_token_refuses_junk_and_other_clients(idp, pool)
     one, other = make_client(idp, pool), make_client(idp, pool)
     token = sign_in(idp, one)["RefreshToken"]
     assert error_of(idp.get_tokens_from_refresh_token, ClientId=other["ClientId"], RefreshToken=token) == (
-        "NotAuthorizedException", "Invalid Refresh Token")
+        "NotAuthorizedException", "Refresh Token has different Client")
     assert error_of(idp.get_tokens_from_refresh_token, ClientId=one["ClientId"], RefreshToken="junk") == (
         "NotAuthorizedException", "Invalid Refresh Token")
     assert error_of(idp.get_tokens_from_refresh_token, ClientId="nosuchclient", RefreshToken=token).code == "ResourceNotFoundException"

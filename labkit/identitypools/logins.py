@@ -30,8 +30,13 @@ def check_login(sb, pool, provider: str, token: str) -> wi.WebIdentity:
             return identity
         configured = [p for p in pool.cognito_identity_providers if p["ProviderName"] == provider]
         if configured:
-            return wi.user_pool(sb, token, provider, [p["ClientId"] for p in configured],
-                                server_side_check=any(p["ServerSideTokenCheck"] for p in configured))
+            try:
+                return wi.user_pool(sb, token, provider, [p["ClientId"] for p in configured],
+                                    server_side_check=any(p["ServerSideTokenCheck"] for p in configured))
+            except wi.IncorrectAudience:
+                # The pool is listed but not the app client the token was issued to: AWS calls that an
+                # unsupported provider (amplify-js#559, #2067), not a bad audience.
+                raise NotAuthorizedException(UNSUPPORTED_PROVIDER) from None
         arn = next((a for a in pool.open_id_connect_provider_arns if a.split("oidc-provider/", 1)[-1] == provider), None)
         if arn is not None:
             registered = wi.iam_oidc_provider_for(sb, arn)

@@ -7,7 +7,7 @@ Operations and members as the API reference names them
 from __future__ import annotations
 
 from ..wire.dispatch import Service, operation
-from .exceptions import InvalidParameterException
+from .exceptions import InvalidParameterException, ValidationException
 from .models import IdentityPools, _date
 
 MAX_RESULTS = 60
@@ -55,6 +55,9 @@ class CognitoIdentityService(Service):
 
     signing_name = "cognito-identity"
     protocol = "json"
+    # A user pool id where an identity pool id belongs is a ValidationException on AWS (labkit.constraints).
+    checked_identifiers = frozenset({"IdentityPoolId", "IdentityId"})
+    constraint_error = ValidationException
 
     def __init__(self, sandbox):
         super().__init__(sandbox)

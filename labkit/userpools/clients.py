@@ -37,11 +37,12 @@ def secret_hash_of(client, username: str) -> str:
 
 def check_secret_hash(client, given: str | None, *usernames: str) -> None:
     """Accept ``given`` if it is the SECRET_HASH of one of ``usernames`` (username, alias, sub); a client
-    without a secret needs none. NotAuthorizedException worded as Cognito words it otherwise."""
+    without a secret needs none. NotAuthorizedException worded as Cognito words it otherwise (both texts
+    are quoted in public reports: amplify-android#2504, amplify-js#277)."""
     if not client.generate_secret:
         return
     if not given:
-        raise NotAuthorized(f"Client {client.id} is configured for secret but secret was not received")
+        raise NotAuthorized(f"Client {client.id} is configured with secret but SECRET_HASH was not received")
     for name in usernames:
         if name and hmac.compare_digest(secret_hash_of(client, name), given):
             return

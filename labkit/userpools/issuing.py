@@ -126,8 +126,12 @@ class TokenIssuer:
         """The sign-in a refresh token continues; NotAuthorizedException as Cognito words it."""
         origin = self.refresh_tokens.get(token or "")
         session = self.sessions.get(origin) if origin else None
-        if session is None or session.client_id != client_id:
+        if session is None:
             raise NotAuthorized("Invalid Refresh Token")
+        if session.client_id != client_id:
+            # AWS's wording since January 2022 for a refresh token of another app client of the same pool
+            # (aws-sdk-js#4016, amplify-js#9502: before, it said "Invalid Refresh Token").
+            raise NotAuthorized("Refresh Token has different Client")
         if session.revoked:
             raise NotAuthorized("Refresh Token has been revoked")
         now = self.sandbox.clock.time()

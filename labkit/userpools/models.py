@@ -10,6 +10,8 @@ sign-in, tokens and their claims, attribute updates, MFA set-up.
 
 from __future__ import annotations
 
+import functools
+
 import hmac
 import json
 import string
@@ -45,6 +47,24 @@ LOWER_ALNUM = string.ascii_lowercase + string.digits
 #: The scope the user API (GetUser, ChangePassword...) needs in an access token.
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 
+
+
+#: SignUp with a username that is not what a pool with UsernameAttributes signs in with (AWS's wording).
+USERNAME_SHOULD_BE = {
+    ("email",): "Username should be an email.",
+    ("phone_number",): "Username should be a phone number.",
+    ("email", "phone_number"): "Username should be either an email or a phone number.",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _fixed_at_creation() -> frozenset:
+    """Pool settings CreateUserPool takes and UpdateUserPool does not: AWS never changes them afterwards."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    members = lambda op: set(model.operation_model(op).input_shape.members)  # noqa: E731
+    return frozenset(members("CreateUserPool") - members("UpdateUserPool"))
 
 class UserPoolsModel:
     """State and semantics of every user pool of one sandbox."""
@@ -117,7 +137,9 @@ class UserPoolsModel:
         clients.check_secret_hash(client, secret_hash, username)
         user = users.find(pool, username)
         if user is None and not clients.hides_users(client):
-            raise UserNotFound("User does not exist.")
+            # ConfirmSignUp, ResendConfirmationCode, ForgotPassword and ConfirmForgotPassword word it so on AWS
+            # (quoted in amplify-js#10157, aws-sdk-ios#4837, aws-sdk-ios#1732); sign-in says "User does not exist."
+            raise UserNotFound("Username/client id combination not found.")
         return user
 
     def by_access_token(self, token: str | None):
@@ -153,7 +175,11 @@ class UserPoolsModel:
         was unless the request names one, and what the new configuration turns on must be in that plan."""
         tier = plans.check_tier(settings.get("UserPoolTier") or plans.tier_of(pool))
         plans.check_pool_settings(settings, tier)
-        self.backend(pool.region).update_user_pool(pool.id, {**settings, "UserPoolTier": tier})
+        # What CreateUserPool sets and UpdateUserPool cannot change (UsernameAttributes, AliasAttributes,
+        # UsernameConfiguration...: members of the one input and not the other in the service model) stays;
+        # moto's replacement dropped them, after which signing in by email failed (issue 18).
+        kept = {k: pool.extended_config[k] for k in _fixed_at_creation() if k in pool.extended_config}
+        self.backend(pool.region).update_user_pool(pool.id, {**settings, **kept, "UserPoolTier": tier})
 
     @staticmethod
     def check_client_settings(settings: dict) -> None:
@@ -243,7 +269,9 @@ class UserPoolsModel:
         if by_attr:
             kind = next((a for a in by_attr if validate_username_format(username, _format=a)), None)
             if kind is None:
-                raise InvalidParameter("Username should be either an email or a phone number.")
+                # AWS names what this pool takes: "Username should be an email." in an email-only pool, "... a
+                # phone number." in a phone-only one, "... either an email or a phone number." with both.
+                raise InvalidParameter(USERNAME_SHOULD_BE.get(tuple(sorted(by_attr)), USERNAME_SHOULD_BE[("email", "phone_number")]))
             implied[kind] = username
         given = attributes.check(pool, attributes_given, creating=True, implied=implied)
         given.update(implied)
@@ -571,7 +599,7 @@ class UserPoolsModel:
         if not s.totp_pending:
             raise SoftwareTokenMFANotFound()
         if not mfa.totp_is_valid(s.totp_pending, code, self.now):
-            raise EnableSoftwareTokenMFA("Code mismatch")
+            raise EnableSoftwareTokenMFA("Code mismatch and fail enable Software Token MFA")  # AWS (aws-amplify-auth-starters#15)
         s.totp_secret, s.totp_pending = s.totp_pending, None
         user.token_verified = True
         if pool.mfa_config == "ON":

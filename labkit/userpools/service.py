@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from .. import moto_adapter
 from ..wire.dispatch import Service, operation
-from .exceptions import Unauthorized, UnsupportedTokenType, from_moto
+from .exceptions import InvalidParameter, Unauthorized, UnsupportedTokenType, from_moto
 from .models import UserPoolsModel, mfa_settings
 
 
 class UserPoolService(Service):
     signing_name = "cognito-idp"
     protocol = "json"
+    # A malformed pool or client id is a validation error on AWS, not "not found" (labkit.constraints).
+    checked_identifiers = frozenset({"UserPoolId", "ClientId"})
+    constraint_error = InvalidParameter
 
     def __init__(self, sandbox):
         super().__init__(sandbox)

@@ -81,7 +81,19 @@ class Service:
         sb = self.sandbox
         return CallContext(request, sb, request.region, sb.account_id, request.access_key, request.source_ip, request.secure)
 
+    #: top-level identifier members checked against the model's pattern and length for EVERY operation
+    #: of this service (also those moto answers), with AWS's "1 validation error detected" wording
+    checked_identifiers: frozenset = frozenset()
+    constraint_error: type | None = None
+
     def handle(self, request: Request) -> Response | None:
+        if self.checked_identifiers and self.constraint_error is not None:
+            from .. import constraints
+
+            try:
+                constraints.check(self.signing_name, request.operation, request.body, self.checked_identifiers, self.constraint_error)
+            except ServiceError as err:
+                return self.error(err)
         fn = self.operations.get(request.operation or "")
         if fn is None:
             return None
