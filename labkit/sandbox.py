@@ -309,6 +309,13 @@ class Sandbox:
         """The messages Cognito delivered to an email address or phone number (E.164, +15555550100)."""
         return self.post_office.mailbox(address)
 
+    def authenticator_app(self, secret: str):
+        """The user's authenticator app for an AssociateSoftwareToken ``SecretCode``: its codes follow the
+        sandbox's clock (``sb.advance`` moves them too). See :mod:`labkit.authenticator_app`."""
+        from .authenticator_app import AuthenticatorApp
+
+        return AuthenticatorApp(secret, self.clock)
+
     def idp(self, name: str, **options):
         """A mock identity provider that plays the outside world: ``"google"``, ``"facebook"``,
         ``"amazon"``, or an OIDC provider registered with ``sb.idp("oidc", issuer=...)``."""

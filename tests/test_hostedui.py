@@ -582,7 +582,8 @@ def test_totp_mfa_is_asked_on_the_hosted_ui(served_sb):
     page = sign_in(s, hostedui.base_url(served_sb, pool), app["ClientId"])
     assert "authenticator app" in page.text
     fields = form_fields(page.text)
-    done = s.post(form_action(page.text), data={**fields, "code": pyotp.TOTP(secret).at(clock())}, allow_redirects=False)
+    # the code VerifySoftwareToken took works once: the user waits for the app's next one
+    done = s.post(form_action(page.text), data={**fields, "code": served_sb.authenticator_app(secret).next_code()}, allow_redirects=False)
     assert done.headers["Location"].startswith(CALLBACK + "?code=")
 
 

@@ -597,10 +597,43 @@ def test_totp_mfa(sb, idp, pool, app):
         idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"],
                                       ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": wrong})
     assert error_of(e)[0] == "CodeMismatchException"
+    used = totp.at(sb.clock.time())  # the code VerifySoftwareToken just accepted: it works once
+    with pytest.raises(ClientError) as e:
+        idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"],
+                                      ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": used})
+    assert error_of(e) == ("CodeMismatchException", "Invalid code or auth state for the user.")
+    phone = sb.authenticator_app(secret)
     done = idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"],
-                                         ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": totp.at(sb.clock.time())})
+                                         ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": phone.next_code()})
     assert done["AuthenticationResult"]["AccessToken"]
     assert idp.get_user(AccessToken=done["AuthenticationResult"]["AccessToken"])["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_a_totp_code_works_once_and_the_app_follows_the_sandbox_clock(sb, idp, pool, app):
+    """Issue 18: the sandbox accepted the same TOTP code twice, and pyotp's wall-clock codes failed after
+    sb.advance. RFC 6238 5.2: a verifier must not accept the same OTP twice."""
+    token, secret = totp_setup(sb, idp, pool, app)
+    phone = sb.authenticator_app(secret)
+    sb.advance(6 * 3600)  # the lesson moved the clock; the phone moves with it
+    token = login(idp, app)["AccessToken"]
+    assert phone.code() == pyotp.TOTP(secret).at(sb.clock.time()) and 1 <= phone.seconds_left() <= 30
+    assert idp.verify_software_token(AccessToken=token, UserCode=phone.code())["Status"] == "SUCCESS"
+    idp.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+
+    def sign_in_with(code):
+        ch = idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
+        return idp.respond_to_auth_challenge(ClientId=app, ChallengeName="SOFTWARE_TOKEN_MFA", Session=ch["Session"],
+                                             ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code})
+
+    code = phone.next_code()
+    assert "AccessToken" in sign_in_with(code)["AuthenticationResult"]
+    assert error_of(sign_in_with, code) == ("CodeMismatchException", "Invalid code or auth state for the user.")
+    # the previous step's code is within Cognito's drift tolerance, but older than the one used: refused too
+    earlier = pyotp.TOTP(secret).at(sb.clock.time() - 30)
+    assert error_of(sign_in_with, earlier).code == "CodeMismatchException"
+    assert "AccessToken" in sign_in_with(phone.next_code())["AuthenticationResult"]
+    with pytest.raises(ValueError, match="base32"):
+        sb.authenticator_app("not base32!")
 
 
 def test_totp_secrets_differ_per_user(sb, idp, pool, app):

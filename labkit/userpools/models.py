@@ -598,7 +598,7 @@ class UserPoolsModel:
         s = self.secrets(pool, user)
         if not s.totp_pending:
             raise SoftwareTokenMFANotFound()
-        if not mfa.totp_is_valid(s.totp_pending, code, self.now):
+        if not mfa.accept_totp(s, s.totp_pending, code, self.now):
             raise EnableSoftwareTokenMFA("Code mismatch and fail enable Software Token MFA")  # AWS (aws-amplify-auth-starters#15)
         s.totp_secret, s.totp_pending = s.totp_pending, None
         user.token_verified = True

@@ -454,7 +454,8 @@ class SoftwareTokenMfa(Challenge):
         return signin.challenge(self.name, pool, client, user, source, {"USER_ID_FOR_SRP": user.username})
 
     def answer(self, signin, pool, client, pending, user, responses, session):
-        if not mfa.totp_is_valid(signin.model.secrets(pool, user).totp_secret, responses.get("SOFTWARE_TOKEN_MFA_CODE"), signin.now):
+        secrets = signin.model.secrets(pool, user)
+        if not mfa.accept_totp(secrets, secrets.totp_secret, responses.get("SOFTWARE_TOKEN_MFA_CODE"), signin.now):
             signin.keep(session, pending)  # the user may type the code again
             raise CodeMismatch("Invalid code or auth state for the user.")
         return signin.tokens(pool, client, user, pending.source)

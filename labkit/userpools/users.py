@@ -25,6 +25,7 @@ class UserSecrets:
     codes: CodeBook = field(default_factory=CodeBook.empty)
     totp_secret: str | None = None  # verified authenticator-app secret
     totp_pending: str | None = None  # associated, not yet verified
+    totp_last_step: int | None = None  # the 30-second step of the last code accepted (each code works once)
     wrong_passwords: int = 0
     last_wrong_password: float = 0.0
     code_sent_to: dict = field(default_factory=dict)  # purpose -> attribute name the code went to
