@@ -17,7 +17,7 @@ import string
 from .. import moto_adapter
 from ..errors import ServiceError
 from ..moto_adapter import UserStatus, expand_attrs, flatten_attrs, validate_username_format
-from . import attributes, clients, codes, mfa, passwords, plans, users
+from . import attributes, clients, codes, mfa, passwordless, passwords, plans, users
 from .exceptions import (
     CodeMismatch,
     EnableSoftwareTokenMFA,
@@ -249,7 +249,8 @@ class UserPoolsModel:
         given.update(implied)
         if users.find(pool, username) is not None:
             raise UsernameExists("An account with the given email already exists." if by_attr else "User already exists")
-        passwords.check(pool, password or "")
+        if password or not passwordless.may_sign_up_without_password(pool, client, given):
+            passwords.check(pool, password or "")
         response = self.triggers.run(
             pool, PreSignUp, "PreSignUp_SignUp", username, client.id,
             {"userAttributes": dict(given), "validationData": _flat(validation_data), "clientMetadata": client_metadata or {}},
@@ -262,7 +263,11 @@ class UserPoolsModel:
         user = moto_adapter.new_user(pool.id, None if by_attr else username, None,
                                      UserStatus.CONFIRMED if confirmed else UserStatus.UNCONFIRMED, expand_attrs(given))
         pool.users[user.username] = user
-        users.set_password(pool, user, password, self.random)
+        if password:
+            users.set_password(pool, user, password, self.random)
+        else:
+            user.password = None  # a passwordless user: no verifier, signs in with a code (USER_AUTH)
+            self.secrets(pool, user)
         result = {"UserConfirmed": confirmed, "UserSub": user.id}
         if not confirmed:
             attr = self.sign_up_attribute(pool, user)
@@ -395,7 +400,10 @@ class UserPoolsModel:
         users.set_password(pool, user, proposed, self.random)
 
     def delete_user(self, pool, user) -> None:
+        from .devices import forget_all
+
         self.tokens.sign_out(pool.id, user.username)
+        forget_all(pool, user)
         for group in list(user.groups):
             group.users.discard(user)
         del pool.users[user.username]
@@ -577,8 +585,9 @@ class UserPoolsModel:
         if pool.mfa_config == "ON":
             user.software_token_mfa_enabled = True
 
-    def set_mfa(self, pool, user, sms: dict, totp: dict) -> None:
-        """SetUserMFAPreference: turn TOTP or SMS MFA on or off, and pick the preferred one."""
+    def set_mfa(self, pool, user, sms: dict, totp: dict, email: dict | None = None) -> None:
+        """SetUserMFAPreference: turn TOTP, SMS or email MFA on or off, and pick the preferred one."""
+        mfa.set_email_preference(pool, user, email or {})
         s = self.secrets(pool, user)
         if totp.get("Enabled") and not s.totp_secret:
             raise InvalidParameter("User has not verified software token mfa")
@@ -608,6 +617,8 @@ def mfa_settings(user) -> list:
         out.append("SOFTWARE_TOKEN_MFA")
     if user.sms_mfa_enabled:
         out.append("SMS_MFA")
+    if mfa.email_mfa_enabled(user):
+        out.append("EMAIL_OTP")
     return out
 
 
