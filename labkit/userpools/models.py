@@ -17,7 +17,7 @@ import string
 from .. import moto_adapter
 from ..errors import ServiceError
 from ..moto_adapter import UserStatus, expand_attrs, flatten_attrs, validate_username_format
-from . import attributes, clients, codes, mfa, passwordless, passwords, plans, users
+from . import attributes, clients, codes, mfa, passwordless, passwords, plans, pretoken, users
 from .exceptions import (
     CodeMismatch,
     EnableSoftwareTokenMFA,
@@ -33,7 +33,7 @@ from .exceptions import (
 )
 from .issuing import PROTECTED_CLAIMS, Session, TokenIssuer, user_from_claims
 from .signin import SignIn, client_flow_settings
-from .triggers import PostConfirmation, PreAuthentication, PreSignUp, PreTokenGeneration, Triggers
+from .triggers import PostConfirmation, PreAuthentication, PreSignUp, PreTokenGeneration, Triggers, pre_token_version
 
 # "Amazon Cognito allows five failed sign-in attempts. After that it starts temporary lockouts with
 # exponentially increasing times starting at 1 second and doubling after each failed attempt up to
@@ -424,7 +424,9 @@ class UserPoolsModel:
             raise PasswordResetRequired("Password reset required for the user")
 
     def issue(self, pool, client, user, source: str, session: Session | None = None) -> dict:
-        """Tokens for ``user``, after the PreTokenGeneration trigger (if any) has had its say."""
+        """Tokens for ``user``, after the PreTokenGeneration trigger (if any) has had its say: version 1
+        customizes the ID token; versions 2 and 3 the ID and the access token, claims and scopes
+        (:mod:`.pretoken`)."""
         flat = flatten_attrs(user.attributes)
         id_claims: dict = {}
         groups = sorted(user.groups, key=lambda g: (g.precedence if g.precedence is not None else 1 << 31, g.group_name))
@@ -436,9 +438,13 @@ class UserPoolsModel:
             "groupConfiguration": {"groupsToOverride": names, "iamRolesToOverride": roles, "preferredRole": preferred},
             "clientMetadata": {},
         }
-        response = self.triggers.run(pool, PreTokenGeneration, f"TokenGeneration_{source}", user.username, client.id, request)
-        override = (response or {}).get("claimsOverrideDetails") or {}
-        group_override = override.get("groupOverrideDetails")
+        version = pre_token_version(pool)
+        scopes = [ADMIN_SCOPE]
+        if version != "1":
+            request["scopes"] = list(scopes)
+        response = self.triggers.run(pool, PreTokenGeneration, f"TokenGeneration_{source}", user.username, client.id, request,
+                                     version=version, response=pretoken.default_response(version))
+        id_override, access_override, group_override = pretoken.overrides(response, version)
         if group_override:
             names = list(group_override.get("groupsToOverride") or [])
             roles = list(group_override.get("iamRolesToOverride") or [])
@@ -452,15 +458,11 @@ class UserPoolsModel:
             id_claims["cognito:roles"] = roles
         if preferred:
             id_claims["cognito:preferred_role"] = preferred
-        for name, value in (override.get("claimsToAddOrOverride") or {}).items():
-            if name not in PROTECTED_CLAIMS and not name.startswith("cognito:"):
-                id_claims[name] = value
-        for name in override.get("claimsToSuppress") or []:
-            if name not in PROTECTED_CLAIMS:
-                id_claims.pop(name, None)
+        pretoken.apply_id(id_claims, id_override)
         access_claims = {"cognito:groups": names} if names else {}
+        scopes = pretoken.apply_access(access_claims, scopes, access_override)
         return self.tokens.issue(pool, client, user, id_claims=id_claims, access_claims=access_claims,
-                                 session=session, with_refresh=session is None)
+                                 session=session, with_refresh=session is None, scope=" ".join(scopes))
 
     def refresh(self, pool, client, token: str | None, secret_hash: str | None, username: str | None) -> dict:
         """REFRESH_TOKEN_AUTH: new ID and access tokens for a refresh token of this client."""
