@@ -201,3 +201,22 @@ def test_a_password_is_required_where_passwordless_is_not_available(idp):
     pool = idp.create_user_pool(PoolName="lab", Policies=PASSWORDLESS)["UserPool"]["Id"]
     app = idp.create_user_pool_client(UserPoolId=pool, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_AUTH"])
     assert error_of(idp.sign_up, ClientId=app["UserPoolClient"]["ClientId"], Username="bob").code == "InvalidPasswordException"
+
+
+def test_a_user_with_email_mfa_is_not_offered_passwordless_codes(tsb, idp):
+    """MFA and passwordless are not used together for one user: USER_AUTH offers the password, then asks for MFA."""
+    pool = idp.create_user_pool(PoolName="lab", EmailConfiguration=SES, Policies=PASSWORDLESS)["UserPool"]["Id"]
+    app = idp.create_user_pool_client(UserPoolId=pool, ClientName="app",
+                                      ExplicitAuthFlows=["ALLOW_USER_AUTH"])["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool, Username="alice", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": EMAIL}, {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId=pool, Username="alice", Password=PASSWORD, Permanent=True)
+    start = {"USERNAME": "alice"}
+    assert "EMAIL_OTP" in idp.initiate_auth(ClientId=app, AuthFlow="USER_AUTH", AuthParameters=start)["AvailableChallenges"]
+    idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", EmailMfaConfiguration=EMAIL_MFA)
+    idp.admin_set_user_mfa_preference(UserPoolId=pool, Username="alice", EmailMfaSettings={"Enabled": True})
+    assert idp.initiate_auth(ClientId=app, AuthFlow="USER_AUTH", AuthParameters=start)["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+    step = idp.initiate_auth(ClientId=app, AuthFlow="USER_AUTH",
+                             AuthParameters={**start, "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})
+    assert step["ChallengeName"] == "EMAIL_OTP" and len(tsb.inbox(EMAIL).latest.code) == 6
+    assert "AccessToken" in answer(idp, app, step, tsb.inbox(EMAIL).latest.code)["AuthenticationResult"]

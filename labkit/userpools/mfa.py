@@ -160,3 +160,8 @@ def email_mfa_offered(pool, user) -> bool:
 
     return (pool_allows(pool) and email_config(pool) is not None and plans.has(plans.tier_of(pool), "email MFA")
             and email_mfa_enabled(user) and bool(users.attribute(user, "email")))
+
+
+def user_has_mfa(user) -> bool:
+    """The user turned on an MFA factor (TOTP, SMS or email)."""
+    return bool(user.software_token_mfa_enabled or user.sms_mfa_enabled or email_mfa_enabled(user))

@@ -610,7 +610,11 @@ class OneTimeCode(Challenge):
     medium: ClassVar[str] = ""
 
     def available(self, signin, pool, client, user):
-        return bool(users.attribute(user, self.attribute)) and users.verified(user, self.attribute)
+        # Not for a user with MFA: "Amazon Cognito does not support enabling both MFA and passwordless sign-in
+        # ... for the same user. If a user has MFA configured, passwordless sign-in options will not be
+        # available" (Amplify docs, "Passwordless", citing the developer guide's MFA prerequisites).
+        return (bool(users.attribute(user, self.attribute)) and users.verified(user, self.attribute)
+                and not mfa.user_has_mfa(user))
 
     def choose(self, signin, pool, client, user, username, answers):
         plans.require(plans.tier_of(pool), "passwordless sign-in")
