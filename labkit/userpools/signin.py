@@ -660,7 +660,9 @@ class OneTimeCode(Challenge):
 @CHALLENGES.register
 class EmailOtp(OneTimeCode):
     """EMAIL_OTP: a sign-in code by email (EmailMfaConfiguration's Subject and Message when the pool has them);
-    also the email MFA challenge after a password (:func:`.mfa.email_mfa_offered`), whose code has six digits."""
+    also the email MFA challenge after a password (:func:`.mfa.email_mfa_offered`). AWS's pages do not give the
+    length of an email MFA code; labkit sends six digits, as Cognito's SMS MFA codes have (its passwordless
+    sign-in codes have eight): a reconstruction."""
 
     name, first_factor, attribute, medium, stage = "EMAIL_OTP", "EMAIL_OTP", "email", "EMAIL", "mfa"
 
