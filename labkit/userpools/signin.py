@@ -178,8 +178,14 @@ class SignIn:
     # ------------------------------------------------------------------ InitiateAuth
     def start(self, pool, client, params: dict, api: str) -> dict:
         """InitiateAuth / AdminInitiateAuth (``api``): the flow's first step, as the app client allows."""
+        device = PRESENTED_DEVICE.set((params.get("AuthParameters") or {}).get("DEVICE_KEY"))
+        try:
+            return self._start(pool, client, params, api)
+        finally:
+            PRESENTED_DEVICE.reset(device)
+
+    def _start(self, pool, client, params: dict, api: str) -> dict:
         name = params.get("AuthFlow") or ""
-        PRESENTED_DEVICE.set((params.get("AuthParameters") or {}).get("DEVICE_KEY"))
         flow = FLOWS.get(name)
         if flow is not None and api not in flow.apis:
             raise InvalidParameter(f"Initiate Auth method not supported: {name}")
@@ -275,8 +281,11 @@ class SignIn:
         responses = params.get("ChallengeResponses") or {}
         challenge = CHALLENGES.get(name) or Challenge()
         pending, user = challenge.take(self, pool, client, params, responses)
-        PRESENTED_DEVICE.set(responses.get("DEVICE_KEY") or pending.extra.get("device_key"))
-        return challenge.answer(self, pool, client, pending, user, responses, params.get("Session"))
+        device = PRESENTED_DEVICE.set(responses.get("DEVICE_KEY") or pending.extra.get("device_key"))
+        try:
+            return challenge.answer(self, pool, client, pending, user, responses, params.get("Session"))
+        finally:
+            PRESENTED_DEVICE.reset(device)
 
 
 def _enum_order(names: list) -> list:
