@@ -167,3 +167,39 @@ def test_device_errors(tsb, idp):
     # A pool that does not track devices gives no device key.
     pool2, app2 = make_pool(idp, devices=None, mfa=False)
     assert "NewDeviceMetadata" not in srp_sign_in(idp, pool2, app2)["AuthenticationResult"]
+
+
+def test_password_sign_in_with_a_device_key_and_an_expired_device_step(tsb, idp):
+    """USER_PASSWORD_AUTH with DEVICE_KEY also authenticates the device; its step expires with the session."""
+    pool, app = make_pool(idp)
+    key, group, password = remember_this_device(tsb, idp, pool, app)[0]
+    step = idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "DEVICE_KEY": key})
+    assert step["ChallengeName"] == "DEVICE_SRP_AUTH"
+    client = AWSSRP(username="alice", password=PASSWORD, pool_id=pool, client_id=app, client=idp,
+                    device_key=key, device_group_key=group, device_password=password)
+    srp_a = format(client.large_a_value, "x")
+    nxt = idp.respond_to_auth_challenge(ClientId=app, ChallengeName="DEVICE_SRP_AUTH", Session=step["Session"],
+                                        ChallengeResponses={"USERNAME": "alice", "DEVICE_KEY": key, "SRP_A": srp_a})
+    done = idp.respond_to_auth_challenge(ClientId=app, ChallengeName="DEVICE_PASSWORD_VERIFIER", Session=nxt["Session"],
+                                         ChallengeResponses=client.process_device_challenge(nxt["ChallengeParameters"]))
+    assert "AccessToken" in done["AuthenticationResult"]
+    # The device step waits three minutes at most, as every challenge of a sign-in.
+    step = idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "DEVICE_KEY": key})
+    tsb.advance(181)
+    err = error_of(idp.respond_to_auth_challenge, ClientId=app, ChallengeName="DEVICE_SRP_AUTH", Session=step["Session"],
+                   ChallengeResponses={"USERNAME": "alice", "DEVICE_KEY": key, "SRP_A": srp_a})
+    assert err == ("NotAuthorizedException", "Invalid session for the user, session is expired.")
+
+
+def test_a_deleted_users_devices_go_with_them(tsb, idp):
+    pool, app = make_pool(idp, mfa=False)
+    result = srp_sign_in(idp, pool, app)["AuthenticationResult"]
+    key = result["NewDeviceMetadata"]["DeviceKey"]
+    _, verifier = generate_hash_device(result["NewDeviceMetadata"]["DeviceGroupKey"], key)
+    idp.confirm_device(AccessToken=result["AccessToken"], DeviceKey=key, DeviceSecretVerifierConfig=verifier)
+    idp.admin_delete_user(UserPoolId=pool, Username="alice")
+    idp.admin_create_user(UserPoolId=pool, Username="alice", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": EMAIL}])
+    assert idp.admin_list_devices(UserPoolId=pool, Username="alice")["Devices"] == []

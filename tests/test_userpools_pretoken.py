@@ -217,3 +217,17 @@ def test_junk_from_every_trigger_kind_is_refused(tsb, idp):
     labkit.userpools.detach_trigger(tsb, pool, "PostConfirmation")
     labkit.userpools.attach_trigger(tsb, pool, "PreAuthentication", lambda event, context: None)
     assert "AccessToken" in sign_in(idp, app)
+
+
+def test_v3_event_is_version_3_and_customizes_the_access_token(tsb, idp):
+    pool, app = make_pool(idp)
+    events = []
+
+    def handler(event, context):
+        events.append(event)
+        event["response"]["claimsAndScopeOverrideDetails"] = {"accessTokenGeneration": {"claimsToAddOrOverride": {"m2m": False}}}
+        return event
+
+    use_v2(tsb, idp, pool, handler, version="V3_0")
+    assert claims(sign_in(idp, app)["AccessToken"])["m2m"] is False
+    assert events[0]["version"] == "3" and events[0]["request"]["scopes"] == ["aws.cognito.signin.user.admin"]

@@ -54,6 +54,7 @@ class Device:
     key: str
     group_key: str
     username: str
+    sub: str  # the user's sub: a later user of the same name does not inherit the device
     created: float
     modified: float
     last_authenticated: float | None = None
@@ -95,7 +96,7 @@ def devices_of(pool) -> dict:
 
 def device_of(pool, user, key: str | None) -> Device | None:
     device = devices_of(pool).get(key or "")
-    return device if device is not None and device.username == user.username else None
+    return device if device is not None and device.username == user.username and device.sub == user.id else None
 
 
 def presented(pool, user) -> Device | None:
@@ -114,7 +115,7 @@ def new_device_metadata(model, pool, user, result: dict) -> None:
     # DeviceGroupKey: an opaque string Cognito makes per user; its shape here is a reconstruction.
     group = "-" + "".join(rnd.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(9))
     now = model.now
-    devices_of(pool)[key] = Device(key, group, user.username, now, now)
+    devices_of(pool)[key] = Device(key, group, user.username, user.id, now, now)
     result["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": group}
 
 
@@ -165,7 +166,7 @@ def list_devices(pool, user, limit, token: str | None) -> dict:
     if limit is not None and not 0 <= int(limit) <= 60:
         raise InvalidParameter(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
                                "Member must have value less than or equal to 60")
-    mine = sorted((d for d in devices_of(pool).values() if d.username == user.username and d.confirmed),
+    mine = sorted((d for d in devices_of(pool).values() if d.username == user.username and d.sub == user.id and d.confirmed),
                   key=lambda d: (d.created, d.key))
     start = 0
     if token:
