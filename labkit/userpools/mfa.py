@@ -78,6 +78,9 @@ def set_pool_config(pool, params: dict) -> dict:
     from . import plans
     from .exceptions import InvalidParameter
 
+    if not any(k in params for k in ("MfaConfiguration", "SmsMfaConfiguration", "SoftwareTokenMfaConfiguration",
+                                     "EmailMfaConfiguration")):
+        return pool_config(pool)  # a call about passkeys only (WebAuthnConfiguration): the MFA stays as it is
     mode = params.get("MfaConfiguration") or pool.mfa_config or "OFF"
     if mode not in MODES:
         raise _validation("mfaConfiguration", mode, f"Member must satisfy enum value set: [{', '.join(MODES)}]")
