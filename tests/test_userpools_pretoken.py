@@ -231,3 +231,14 @@ def test_v3_event_is_version_3_and_customizes_the_access_token(tsb, idp):
     use_v2(tsb, idp, pool, handler, version="V3_0")
     assert claims(sign_in(idp, app)["AccessToken"])["m2m"] is False
     assert events[0]["version"] == "3" and events[0]["request"]["scopes"] == ["aws.cognito.signin.user.admin"]
+
+
+def test_an_exception_in_a_v2_trigger_fails_the_sign_in(tsb, idp):
+    pool, app = make_pool(idp)
+
+    def handler(event, context):
+        raise RuntimeError("no tenant for alice")
+
+    use_v2(tsb, idp, pool, handler)
+    assert error_of(sign_in, idp, app) == ("UserLambdaValidationException",
+                                           "PreTokenGeneration failed with error no tenant for alice.")
