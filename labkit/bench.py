@@ -186,6 +186,67 @@ def versus_moto(what: str, sandbox_ms: float, moto_ms: float, note: str, target:
     ]
 
 
+# ------------------------------------------------------------------------------------- sign-in kinds
+def _sign_in_kinds(sb, rounds: int) -> dict[str, float]:
+    """Median milliseconds of three whole sign-ins through boto3 in ``sb``: a password, a USER_AUTH email code
+    (InitiateAuth, the code from the inbox, RespondToAuthChallenge) and a password then an email MFA code."""
+    import boto3
+
+    idp = boto3.client("cognito-idp", region_name=sb.region)
+    ses = {"EmailSendingAccount": "DEVELOPER", "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/no-reply@example.com"}
+    pool = idp.create_user_pool(PoolName="bench", EmailConfiguration=ses,
+                                Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}})["UserPool"]["Id"]
+    app = idp.create_user_pool_client(UserPoolId=pool, ClientName="app", ExplicitAuthFlows=[
+        "ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    for name in ("plain", "mfa"):
+        email = f"{name}@example.com"
+        idp.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS", UserAttributes=[
+            {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])
+        idp.admin_set_user_password(UserPoolId=pool, Username=name, Password="Passw0rd!", Permanent=True)
+    idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", EmailMfaConfiguration={})
+    idp.admin_set_user_mfa_preference(UserPoolId=pool, Username="mfa", EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+
+    def password():
+        idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "plain", "PASSWORD": "Passw0rd!"})
+
+    def email_code():
+        step = idp.initiate_auth(ClientId=app, AuthFlow="USER_AUTH",
+                                 AuthParameters={"USERNAME": "plain", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+        idp.respond_to_auth_challenge(ClientId=app, ChallengeName="EMAIL_OTP", Session=step["Session"], ChallengeResponses={
+            "USERNAME": "plain", "EMAIL_OTP_CODE": sb.inbox("plain@example.com").latest.code})
+
+    def email_mfa():
+        step = idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "mfa", "PASSWORD": "Passw0rd!"})
+        idp.respond_to_auth_challenge(ClientId=app, ChallengeName="EMAIL_OTP", Session=step["Session"], ChallengeResponses={
+            "USERNAME": "mfa", "EMAIL_OTP_CODE": sb.inbox("mfa@example.com").latest.code})
+
+    out = {}
+    for label, fn in (("password", password), ("email code", email_code), ("email MFA", email_mfa)):
+        fn()  # warm
+        out[label] = median_of(rounds, lambda fn=fn: _timed(fn)) * 1000
+    return out
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+@benchmark("sign-in-kinds")
+def sign_in_kinds(quick: bool) -> list[Figure]:
+    """Sandbox-side latency of a whole sign-in: password (USER_PASSWORD_AUTH), USER_AUTH email code, email MFA."""
+    from .sandbox import Sandbox
+
+    rounds = 5 if quick else 25
+    with Sandbox() as sb:
+        ms = _sign_in_kinds(sb, rounds)
+    note = f"in-process boto3, median of {rounds}"
+    return [Figure("password sign-in (1 call)", ms["password"], "ms", "<= 50 ms", ms["password"] <= 50, note),
+            Figure("USER_AUTH email-code sign-in (2 calls)", ms["email code"], "ms", "<= 100 ms", ms["email code"] <= 100, note),
+            Figure("password + email MFA sign-in (2 calls)", ms["email MFA"], "ms", "<= 100 ms", ms["email MFA"] <= 100, note)]
+
+
 # ------------------------------------------------------------------------------------- memory
 def peak_rss_kib() -> int:
     """This process's peak resident set, in KiB: VmHWM from /proc, else ru_maxrss.

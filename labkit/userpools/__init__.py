@@ -29,10 +29,11 @@ class UserPools:
         self.service = UserPoolService(sandbox)
 
     # -------------------------------------------------------------- triggers
-    def attach_trigger(self, pool_id: str, trigger: str, fn) -> str:
+    def attach_trigger(self, pool_id: str, trigger: str, fn, version: str | None = None) -> str:
         """Let ``fn(event, context)`` play the pool's ``trigger`` Lambda (PreSignUp, PostConfirmation,
-        PreAuthentication, PreTokenGeneration). Returns the function ARN shown in LambdaConfig."""
-        return self.service.triggers.attach(self._pool(pool_id), trigger, fn)
+        PreAuthentication, PreTokenGeneration). Returns the function ARN shown in LambdaConfig.
+        ``version="V2_0"`` (PreTokenGeneration): the V2 event, which customizes the access token too."""
+        return self.service.triggers.attach(self._pool(pool_id), trigger, fn, version)
 
     def detach_trigger(self, pool_id: str, trigger: str) -> None:
         self.service.triggers.detach(self._pool(pool_id), trigger)
@@ -105,9 +106,9 @@ def install(sandbox) -> UserPools:
     return component
 
 
-def attach_trigger(sandbox, pool_id: str, trigger: str, fn) -> str:
+def attach_trigger(sandbox, pool_id: str, trigger: str, fn, version: str | None = None) -> str:
     """``labkit.userpools.attach_trigger(sb, pool_id, "PreSignUp", handler)``: see :meth:`UserPools.attach_trigger`."""
-    return _component(sandbox).attach_trigger(pool_id, trigger, fn)
+    return _component(sandbox).attach_trigger(pool_id, trigger, fn, version)
 
 
 def detach_trigger(sandbox, pool_id: str, trigger: str) -> None:

@@ -31,6 +31,10 @@ PROTECTED_CLAIMS = {
     "acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "exp", "iat", "identities",
     "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id",
 }
+#: ... and in the access token, the claims that say whose token it is and what it may do (``scope`` changes
+#: only through scopesToAdd / scopesToSuppress). labkit's reading of the developer guide's "Pre token
+#: generation Lambda trigger" (excluded claims); the list is a reconstruction.
+ACCESS_PROTECTED_CLAIMS = PROTECTED_CLAIMS | {"client_id", "scope", "username", "version", "device_key"}
 
 
 def validity_seconds(client, kind: str) -> int:
@@ -72,9 +76,9 @@ class TokenIssuer:
 
     # ------------------------------------------------------------ issuing
     def issue(self, pool, client, user, *, id_claims: dict, access_claims: dict, session: Session | None = None,
-              with_refresh: bool = True) -> dict:
+              with_refresh: bool = True, scope: str = SCOPE) -> dict:
         """An AuthenticationResult. ``id_claims``/``access_claims`` are the user's claims (attributes,
-        groups, trigger overrides); the standard claims are added here."""
+        groups, trigger overrides); the standard claims are added here (``scope``: the access token's)."""
         sb = self.sandbox
         now = int(sb.clock.time())
         if session is None:
@@ -88,11 +92,12 @@ class TokenIssuer:
         id_life = validity_seconds(client, "IdToken")
 
         access = {"sub": user.id}
-        if access_claims.get("cognito:groups"):
-            access["cognito:groups"] = access_claims["cognito:groups"]
+        access.update(access_claims)
         access.update({"iss": iss, "client_id": client.id, "origin_jti": session.origin_jti, "event_id": event_id,
-                       "token_use": "access", "scope": SCOPE, "auth_time": session.auth_time,
+                       "token_use": "access", "scope": scope, "auth_time": session.auth_time,
                        "exp": now + access_life, "iat": now, "jti": _uuid(sb.random), "username": user.username})
+        if not scope:
+            del access["scope"]  # a pre token generation trigger suppressed every scope
 
         ident = {"sub": user.id}
         ident.update({k: v for k, v in id_claims.items()})

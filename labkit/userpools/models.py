@@ -19,7 +19,7 @@ import string
 from .. import moto_adapter
 from ..errors import ServiceError
 from ..moto_adapter import UserStatus, expand_attrs, flatten_attrs, validate_username_format
-from . import attributes, clients, codes, mfa, passwords, plans, users
+from . import attributes, clients, codes, mfa, passwordless, passwords, plans, pretoken, users
 from .exceptions import (
     CodeMismatch,
     EnableSoftwareTokenMFA,
@@ -35,7 +35,7 @@ from .exceptions import (
 )
 from .issuing import PROTECTED_CLAIMS, Session, TokenIssuer, user_from_claims
 from .signin import SignIn, client_flow_settings
-from .triggers import PostConfirmation, PreAuthentication, PreSignUp, PreTokenGeneration, Triggers
+from .triggers import PostConfirmation, PreAuthentication, PreSignUp, PreTokenGeneration, Triggers, pre_token_version
 
 # "Amazon Cognito allows five failed sign-in attempts. After that it starts temporary lockouts with
 # exponentially increasing times starting at 1 second and doubling after each failed attempt up to
@@ -277,7 +277,8 @@ class UserPoolsModel:
         given.update(implied)
         if users.find(pool, username) is not None:
             raise UsernameExists("An account with the given email already exists." if by_attr else "User already exists")
-        passwords.check(pool, password or "")
+        if password or not passwordless.may_sign_up_without_password(pool, client, given):
+            passwords.check(pool, password or "")
         response = self.triggers.run(
             pool, PreSignUp, "PreSignUp_SignUp", username, client.id,
             {"userAttributes": dict(given), "validationData": _flat(validation_data), "clientMetadata": client_metadata or {}},
@@ -290,7 +291,11 @@ class UserPoolsModel:
         user = moto_adapter.new_user(pool.id, None if by_attr else username, None,
                                      UserStatus.CONFIRMED if confirmed else UserStatus.UNCONFIRMED, expand_attrs(given))
         pool.users[user.username] = user
-        users.set_password(pool, user, password, self.random)
+        if password:
+            users.set_password(pool, user, password, self.random)
+        else:
+            user.password = None  # a passwordless user: no verifier, signs in with a code (USER_AUTH)
+            self.secrets(pool, user)
         result = {"UserConfirmed": confirmed, "UserSub": user.id}
         if not confirmed:
             attr = self.sign_up_attribute(pool, user)
@@ -423,7 +428,10 @@ class UserPoolsModel:
         users.set_password(pool, user, proposed, self.random)
 
     def delete_user(self, pool, user) -> None:
+        from .devices import forget_all
+
         self.tokens.sign_out(pool.id, user.username)
+        forget_all(pool, user)
         for group in list(user.groups):
             group.users.discard(user)
         del pool.users[user.username]
@@ -444,7 +452,9 @@ class UserPoolsModel:
             raise PasswordResetRequired("Password reset required for the user")
 
     def issue(self, pool, client, user, source: str, session: Session | None = None) -> dict:
-        """Tokens for ``user``, after the PreTokenGeneration trigger (if any) has had its say."""
+        """Tokens for ``user``, after the PreTokenGeneration trigger (if any) has had its say: version 1
+        customizes the ID token; versions 2 and 3 the ID and the access token, claims and scopes
+        (:mod:`.pretoken`)."""
         flat = flatten_attrs(user.attributes)
         id_claims: dict = {}
         groups = sorted(user.groups, key=lambda g: (g.precedence if g.precedence is not None else 1 << 31, g.group_name))
@@ -456,9 +466,13 @@ class UserPoolsModel:
             "groupConfiguration": {"groupsToOverride": names, "iamRolesToOverride": roles, "preferredRole": preferred},
             "clientMetadata": {},
         }
-        response = self.triggers.run(pool, PreTokenGeneration, f"TokenGeneration_{source}", user.username, client.id, request)
-        override = (response or {}).get("claimsOverrideDetails") or {}
-        group_override = override.get("groupOverrideDetails")
+        version = pre_token_version(pool)
+        scopes = [ADMIN_SCOPE]
+        if version != "1":
+            request["scopes"] = list(scopes)
+        response = self.triggers.run(pool, PreTokenGeneration, f"TokenGeneration_{source}", user.username, client.id, request,
+                                     version=version, response=pretoken.default_response(version))
+        id_override, access_override, group_override = pretoken.overrides(response, version)
         if group_override:
             names = list(group_override.get("groupsToOverride") or [])
             roles = list(group_override.get("iamRolesToOverride") or [])
@@ -472,15 +486,11 @@ class UserPoolsModel:
             id_claims["cognito:roles"] = roles
         if preferred:
             id_claims["cognito:preferred_role"] = preferred
-        for name, value in (override.get("claimsToAddOrOverride") or {}).items():
-            if name not in PROTECTED_CLAIMS and not name.startswith("cognito:"):
-                id_claims[name] = value
-        for name in override.get("claimsToSuppress") or []:
-            if name not in PROTECTED_CLAIMS:
-                id_claims.pop(name, None)
+        pretoken.apply_id(id_claims, id_override)
         access_claims = {"cognito:groups": names} if names else {}
+        scopes = pretoken.apply_access(access_claims, scopes, access_override)
         return self.tokens.issue(pool, client, user, id_claims=id_claims, access_claims=access_claims,
-                                 session=session, with_refresh=session is None)
+                                 session=session, with_refresh=session is None, scope=" ".join(scopes))
 
     def refresh(self, pool, client, token: str | None, secret_hash: str | None, username: str | None) -> dict:
         """REFRESH_TOKEN_AUTH: new ID and access tokens for a refresh token of this client."""
@@ -605,8 +615,9 @@ class UserPoolsModel:
         if pool.mfa_config == "ON":
             user.software_token_mfa_enabled = True
 
-    def set_mfa(self, pool, user, sms: dict, totp: dict) -> None:
-        """SetUserMFAPreference: turn TOTP or SMS MFA on or off, and pick the preferred one."""
+    def set_mfa(self, pool, user, sms: dict, totp: dict, email: dict | None = None) -> None:
+        """SetUserMFAPreference: turn TOTP, SMS or email MFA on or off, and pick the preferred one."""
+        mfa.set_email_preference(pool, user, email or {})
         s = self.secrets(pool, user)
         if totp.get("Enabled") and not s.totp_secret:
             raise InvalidParameter("User has not verified software token mfa")
@@ -636,6 +647,8 @@ def mfa_settings(user) -> list:
         out.append("SOFTWARE_TOKEN_MFA")
     if user.sms_mfa_enabled:
         out.append("SMS_MFA")
+    if mfa.email_mfa_enabled(user):
+        out.append("EMAIL_OTP")
     return out
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from .. import moto_adapter
 from ..wire.dispatch import Service, operation
+from . import mfa
+from .devices import DeviceOperations
 from .exceptions import InvalidParameter, Unauthorized, UnsupportedTokenType, from_moto
 from .models import UserPoolsModel, mfa_settings
 
 
-class UserPoolService(Service):
+class UserPoolService(DeviceOperations, Service):
     signing_name = "cognito-idp"
     protocol = "json"
     # A malformed pool or client id is a validation error on AWS, not "not found" (labkit.constraints).
@@ -317,12 +319,24 @@ class UserPoolService(Service):
     def set_user_mfa_preference(self, params, ctx):
         """SetUserMFAPreference: turn TOTP or SMS MFA on or off, and pick the preferred one."""
         pool, user, _ = self.model.by_access_token(params.get("AccessToken"))
-        self.model.set_mfa(pool, user, params.get("SMSMfaSettings") or {}, params.get("SoftwareTokenMfaSettings") or {})
+        self.model.set_mfa(pool, user, params.get("SMSMfaSettings") or {}, params.get("SoftwareTokenMfaSettings") or {},
+                           params.get("EmailMfaSettings"))
         return {}
 
     @operation("AdminSetUserMFAPreference")
     def admin_set_user_mfa_preference(self, params, ctx):
         """AdminSetUserMFAPreference: as SetUserMFAPreference, by an administrator."""
         pool, user = self._admin_user(params, ctx)
-        self.model.set_mfa(pool, user, params.get("SMSMfaSettings") or {}, params.get("SoftwareTokenMfaSettings") or {})
+        self.model.set_mfa(pool, user, params.get("SMSMfaSettings") or {}, params.get("SoftwareTokenMfaSettings") or {},
+                           params.get("EmailMfaSettings"))
         return {}
+
+    @operation("SetUserPoolMfaConfig")
+    def set_user_pool_mfa_config(self, params, ctx):
+        """SetUserPoolMfaConfig: MfaConfiguration and the factors (email MFA: :func:`.mfa.set_pool_config`)."""
+        return mfa.set_pool_config(self.model.pool(params.get("UserPoolId"), ctx.region), params)
+
+    @operation("GetUserPoolMfaConfig")
+    def get_user_pool_mfa_config(self, params, ctx):
+        """GetUserPoolMfaConfig: as SetUserPoolMfaConfig left it."""
+        return mfa.pool_config(self.model.pool(params.get("UserPoolId"), ctx.region))

@@ -38,6 +38,7 @@ of registration.
 from __future__ import annotations
 
 import base64
+import contextvars
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -48,8 +49,11 @@ from . import attributes, clients, codes, mfa, passwords, plans, srp, users
 from .exceptions import CodeMismatch, InvalidParameter, LimitExceeded, NotAuthorized, SoftwareTokenMFANotFound, UserNotFound
 
 CHALLENGE_SECONDS = 180  # AuthSessionValidity's default: 3 minutes
-#: The order of the stages of a sign-in after its first factor.
-STAGES = ("password", "mfa")
+#: The order of the stages of a sign-in after its first factor ("device": a remembered device, :mod:`.devices`).
+STAGES = ("password", "device", "mfa")
+#: The DEVICE_KEY the app presented in this request (AuthParameters or ChallengeResponses), or the one the
+#: waiting sign-in was started with: what :mod:`.devices` reads to authenticate a remembered device.
+PRESENTED_DEVICE: contextvars.ContextVar = contextvars.ContextVar("labkit_presented_device", default=None)
 
 
 @dataclass
@@ -174,6 +178,13 @@ class SignIn:
     # ------------------------------------------------------------------ InitiateAuth
     def start(self, pool, client, params: dict, api: str) -> dict:
         """InitiateAuth / AdminInitiateAuth (``api``): the flow's first step, as the app client allows."""
+        device = PRESENTED_DEVICE.set((params.get("AuthParameters") or {}).get("DEVICE_KEY"))
+        try:
+            return self._start(pool, client, params, api)
+        finally:
+            PRESENTED_DEVICE.reset(device)
+
+    def _start(self, pool, client, params: dict, api: str) -> dict:
         name = params.get("AuthFlow") or ""
         flow = FLOWS.get(name)
         if flow is not None and api not in flow.apis:
@@ -216,9 +227,9 @@ class SignIn:
     def next_challenge(self, pool, client, user, stages=STAGES) -> Challenge | None:
         """The challenge the user must answer next (none: tokens), without starting it."""
         for stage in stages:
-            for challenge in CHALLENGES:
-                if challenge.stage == stage and challenge.offered(self, pool, client, user):
-                    return challenge
+            offered = [c for c in CHALLENGES if c.stage == stage and c.offered(self, pool, client, user)]
+            if offered:  # the user's preferred MFA when it is one of them (SetUserMFAPreference PreferredMfa)
+                return next((c for c in offered if c.name == user.preferred_mfa_setting), offered[0])
         return None
 
     def next_step(self, pool, client, user, source: str, stages=STAGES) -> dict:
@@ -228,11 +239,16 @@ class SignIn:
         return challenge.begin(self, pool, client, user, source)
 
     def tokens(self, pool, client, user, source: str) -> dict:
-        return {"ChallengeParameters": {}, "AuthenticationResult": self.model.issue(pool, client, user, source)}
+        from . import devices
+
+        result = self.model.issue(pool, client, user, source)
+        devices.new_device_metadata(self.model, pool, user, result)  # a pool that tracks devices: NewDeviceMetadata
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
     # ------------------------------------------------------------------ waiting sign-ins
     def challenge(self, name: str, pool, client, user, source: str, parameters: dict, **pending) -> dict:
         """A challenge answer (ChallengeName, Session, ChallengeParameters); the sign-in waits for the user."""
+        pending.setdefault("extra", {}).setdefault("device_key", PRESENTED_DEVICE.get())
         session = self.new_session(Pending(name, pool.id, client.id, user.username, self.now + CHALLENGE_SECONDS,
                                            source=source, **pending))
         return {"ChallengeName": name, "Session": session, "ChallengeParameters": parameters}
@@ -265,7 +281,11 @@ class SignIn:
         responses = params.get("ChallengeResponses") or {}
         challenge = CHALLENGES.get(name) or Challenge()
         pending, user = challenge.take(self, pool, client, params, responses)
-        return challenge.answer(self, pool, client, pending, user, responses, params.get("Session"))
+        device = PRESENTED_DEVICE.set(responses.get("DEVICE_KEY") or pending.extra.get("device_key"))
+        try:
+            return challenge.answer(self, pool, client, pending, user, responses, params.get("Session"))
+        finally:
+            PRESENTED_DEVICE.reset(device)
 
 
 def _enum_order(names: list) -> list:
@@ -314,7 +334,8 @@ def srp_challenge(signin, pool, client, user, username: str, srp_a: str | None) 
         raise InvalidParameter("SRP_A is not valid") from None
     secret_block = base64.b64encode(model.random.randbytes(512)).decode()
     signin.keep(secret_block, Pending("PASSWORD_VERIFIER", pool.id, client.id, user.username if user else "",
-                                      signin.now + CHALLENGE_SECONDS, srp=server, extra={"user_id": user_id}))
+                                      signin.now + CHALLENGE_SECONDS, srp=server,
+                                      extra={"user_id": user_id, "device_key": PRESENTED_DEVICE.get()}))
     return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": {
         "SALT": verifier.salt_hex, "SECRET_BLOCK": secret_block, "SRP_B": server.srp_b_hex,
         "USERNAME": user_id, "USER_ID_FOR_SRP": user_id}}
@@ -499,7 +520,7 @@ class MfaSetup(Challenge):
     name, stage = "MFA_SETUP", "mfa"
 
     def offered(self, signin, pool, client, user):
-        return mfa.pool_allows(pool) and pool.mfa_config == "ON"
+        return mfa.pool_allows(pool) and pool.mfa_config == "ON" and not mfa.email_mfa_offered(pool, user)
 
     def begin(self, signin, pool, client, user, source):
         return signin.challenge(self.name, pool, client, user, source, {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'})
@@ -599,47 +620,78 @@ class OneTimeCode(Challenge):
     medium: ClassVar[str] = ""
 
     def available(self, signin, pool, client, user):
-        return bool(users.attribute(user, self.attribute)) and users.verified(user, self.attribute)
+        # Not for a user with MFA: "Amazon Cognito does not support enabling both MFA and passwordless sign-in
+        # ... for the same user. If a user has MFA configured, passwordless sign-in options will not be
+        # available" (Amplify docs, "Passwordless", citing the developer guide's MFA prerequisites).
+        return (bool(users.attribute(user, self.attribute)) and users.verified(user, self.attribute)
+                and not mfa.user_has_mfa(user))
 
     def choose(self, signin, pool, client, user, username, answers):
         plans.require(plans.tier_of(pool), "passwordless sign-in")
         signin.model.pre_authentication(pool, client, user)
-        return self.begin(signin, pool, client, user, "Authentication")
+        return self.send(signin, pool, client, user, "Authentication", "sign-in")
 
     def message(self, pool, code: str) -> tuple[str, str]:
         raise NotImplementedError
 
     def begin(self, signin, pool, client, user, source):
+        return self.send(signin, pool, client, user, source, "sign-in")
+
+    def send(self, signin, pool, client, user, source: str, purpose: str) -> dict:
+        """Send a code for ``purpose`` ("sign-in": a first factor; "mfa": a second one) and wait for it."""
         model = signin.model
         to = users.attribute(user, self.attribute)
-        code = model.secrets(pool, user).codes.issue("sign-in", signin.now, model.random, key=self.name)
+        key = self.name if purpose == "sign-in" else f"{self.name}:{purpose}"
+        code = model.secrets(pool, user).codes.issue(purpose, signin.now, model.random, key=key)
         subject, body = self.message(pool, code)
-        codes.send(model.sandbox, to=to, medium=self.medium, subject=subject, body=body, code=code, purpose="sign-in")
+        codes.send(model.sandbox, to=to, medium=self.medium, subject=subject, body=body, code=code, purpose=purpose)
         return signin.challenge(self.name, pool, client, user, source, {
-            "CODE_DELIVERY_DELIVERY_MEDIUM": self.medium, "CODE_DELIVERY_DESTINATION": mask(to)})
+            "CODE_DELIVERY_DELIVERY_MEDIUM": self.medium, "CODE_DELIVERY_DESTINATION": mask(to)},
+            extra={"purpose": purpose, "key": key})
 
     def answer(self, signin, pool, client, pending, user, responses, session):
+        purpose, key = pending.extra.get("purpose", "sign-in"), pending.extra.get("key", self.name)
         try:
-            signin.model.secrets(pool, user).codes.redeem("sign-in", responses.get(self.answer_key), signin.now, key=self.name)
+            signin.model.secrets(pool, user).codes.redeem(purpose, responses.get(self.answer_key), signin.now, key=key)
         except CodeMismatch:
             signin.keep(session, pending)  # the user may type the code again (five tries)
             raise CodeMismatch("Invalid code or auth state for the user.") from None
         except LimitExceeded:
             signin.keep(session, pending)  # SDKs retry LimitExceededException: the retry gets it again
             raise
+        if purpose == "mfa":
+            return self.second_factor_passed(signin, pool, client, user, pending)
         return signin.after_first_factor(pool, client, user, pending.source)
+
+    def second_factor_passed(self, signin, pool, client, user, pending) -> dict:
+        return signin.tokens(pool, client, user, pending.source)
 
 
 @CHALLENGES.register
 class EmailOtp(OneTimeCode):
-    """EMAIL_OTP: a sign-in code by email (EmailMfaConfiguration's Subject and Message when the pool has them)."""
+    """EMAIL_OTP: a sign-in code by email (EmailMfaConfiguration's Subject and Message when the pool has them);
+    also the email MFA challenge after a password (:func:`.mfa.email_mfa_offered`). AWS's pages do not give the
+    length of an email MFA code; labkit sends six digits, as Cognito's SMS MFA codes have (its passwordless
+    sign-in codes have eight): a reconstruction."""
 
-    name, first_factor, attribute, medium = "EMAIL_OTP", "EMAIL_OTP", "email", "EMAIL"
+    name, first_factor, attribute, medium, stage = "EMAIL_OTP", "EMAIL_OTP", "email", "EMAIL", "mfa"
 
     def message(self, pool, code):
-        cfg = pool.extended_config.get("EmailMfaConfiguration") or {}
-        body = cfg.get("Message") or "Your one-time code is {####}"
-        return cfg.get("Subject") or "Your one-time code", body.replace("{####}", code)
+        return mfa.email_message(pool, code)
+
+    def offered(self, signin, pool, client, user):
+        return mfa.email_mfa_offered(pool, user)
+
+    def begin(self, signin, pool, client, user, source):
+        return self.send(signin, pool, client, user, source, "mfa")
+
+    def second_factor_passed(self, signin, pool, client, user, pending):
+        # "When a user completes their first MFA, Amazon Cognito marks their email address ... as verified."
+        # (developer guide, "SMS and email message MFA")
+        if not users.verified(user, "email"):
+            user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+            users.changed(pool)
+        return signin.tokens(pool, client, user, pending.source)
 
 
 @CHALLENGES.register

@@ -173,3 +173,20 @@ def claim_is_valid(ch: ServerChallenge, pool_id: str, user_id: str, secret_block
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(want.encode(), (signature or "").encode())
+
+
+# ---------------------------------------------------------------- remembered devices
+# Device authentication (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) is the same SRP-6a exchange with the
+# device in the user's place: the app made the verifier at ConfirmDevice, with x = H(salt | H(DeviceGroupKey +
+# DeviceKey + ":" + device password)) (AuthenticationHelper.generateHashDevice in amazon-cognito-identity-js,
+# pycognito's generate_hash_device), and signs DeviceGroupKey + DeviceKey + SECRET_BLOCK + TIMESTAMP.
+
+def device_claim_is_valid(ch: ServerChallenge, device_group_key: str, device_key: str, secret_block_b64: str,
+                          timestamp: str, signature: str) -> bool:
+    """The PASSWORD_CLAIM_SIGNATURE check of DEVICE_PASSWORD_VERIFIER (constant-time compare)."""
+    try:
+        msg = device_group_key.encode() + device_key.encode() + base64.b64decode(secret_block_b64) + timestamp.encode()
+        want = base64.b64encode(hmac.new(session_key(ch), msg, hashlib.sha256).digest()).decode()
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(want.encode(), (signature or "").encode())

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import ClassVar
 
 from ..errors import LabkitError
-from .exceptions import NotAuthorized, UserLambdaValidation, UserPoolError
+from .exceptions import InvalidLambdaResponse, NotAuthorized, UserLambdaValidation, UserPoolError
 
 
 class TriggerError(LabkitError):
@@ -58,6 +58,32 @@ class Trigger:
     def default_response(cls) -> dict:
         return {}
 
+    @classmethod
+    def valid(cls, response: dict, version: str = "1") -> bool:
+        """Whether Cognito can use this ``response`` (an object whose documented fields have their types);
+        a trigger that returns something else fails the operation with InvalidLambdaResponseException."""
+        return True
+
+
+#: "InvalidLambdaResponseException: Unrecognizable lambda output": what Cognito answers when a trigger's
+#: function returns something it cannot read (quoted in public write-ups of the error, e.g. a handler that
+#: returns its own object instead of the event).
+UNRECOGNIZABLE = "Unrecognizable lambda output"
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _optional(value, check) -> bool:
+    return value is None or check(value)
+
+
+def _group_override(value) -> bool:
+    return isinstance(value, dict) and all((
+        _optional(value.get("groupsToOverride"), _strings), _optional(value.get("iamRolesToOverride"), _strings),
+        _optional(value.get("preferredRole"), lambda v: isinstance(v, str))))
+
 
 @register
 class PreSignUp(Trigger):
@@ -68,6 +94,11 @@ class PreSignUp(Trigger):
     @classmethod
     def default_response(cls) -> dict:
         return {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
+
+    @classmethod
+    def valid(cls, response, version="1"):
+        return all(_optional(response.get(k), lambda v: isinstance(v, bool))
+                   for k in ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone"))
 
 
 @register
@@ -87,13 +118,47 @@ class PreAuthentication(Trigger):
 
 @register
 class PreTokenGeneration(Trigger):
-    """"Pre token generation Lambda trigger" (version 1): ``claimsOverrideDetails`` for the ID token."""
+    """"Pre token generation Lambda trigger": version 1 (``V1_0``) answers ``claimsOverrideDetails`` for the
+    ID token (string claims); versions 2 and 3 (``LambdaConfig.PreTokenGenerationConfig.LambdaVersion``
+    ``V2_0`` / ``V3_0``, event ``version`` "2" / "3") answer ``claimsAndScopeOverrideDetails`` for the ID
+    *and* access tokens (claims of any JSON type, and scopes)."""
 
     name = "PreTokenGeneration"
 
     @classmethod
     def default_response(cls) -> dict:
         return {"claimsOverrideDetails": None}
+
+    @classmethod
+    def valid(cls, response, version="1"):
+        if version == "1":
+            details = response.get("claimsOverrideDetails")
+            return _optional(details, lambda d: isinstance(d, dict) and all((
+                _optional(d.get("claimsToAddOrOverride"),
+                          lambda c: isinstance(c, dict) and all(isinstance(v, str) for v in c.values())),
+                _optional(d.get("claimsToSuppress"), _strings),
+                _optional(d.get("groupOverrideDetails"), _group_override))))
+
+        def token(t):
+            return isinstance(t, dict) and all((
+                _optional(t.get("claimsToAddOrOverride"), lambda c: isinstance(c, dict)),
+                _optional(t.get("claimsToSuppress"), _strings),
+                _optional(t.get("scopesToAdd"), _strings), _optional(t.get("scopesToSuppress"), _strings)))
+
+        details = response.get("claimsAndScopeOverrideDetails")
+        return _optional(details, lambda d: isinstance(d, dict) and all((
+            _optional(d.get("idTokenGeneration"), token), _optional(d.get("accessTokenGeneration"), token),
+            _optional(d.get("groupOverrideDetails"), _group_override))))
+
+
+#: LambdaConfig.PreTokenGenerationConfig.LambdaVersion -> the event's "version".
+PRE_TOKEN_VERSIONS = {"V1_0": "1", "V2_0": "2", "V3_0": "3"}
+
+
+def pre_token_version(pool) -> str:
+    """The event version the pool's pre token generation trigger gets ("1" unless PreTokenGenerationConfig says)."""
+    config = (pool.extended_config.get("LambdaConfig") or {}).get("PreTokenGenerationConfig") or {}
+    return PRE_TOKEN_VERSIONS.get(config.get("LambdaVersion") or "V1_0", "1")
 
 
 #: LambdaConfigType's names for the triggers labkit can play.
@@ -113,8 +178,17 @@ class Triggers:
     def __init__(self):
         self._by_pool: dict[str, dict] = {}
 
-    def attach(self, pool, name: str, fn) -> str:
+    def attach(self, pool, name: str, fn, version: str | None = None) -> str:
+        """``version`` (PreTokenGeneration only): "V1_0", "V2_0" or "V3_0", written to
+        LambdaConfig.PreTokenGenerationConfig as UpdateUserPool would (V2_0/V3_0 need the Essentials plan)."""
         trigger_named(name)
+        if version is not None:
+            if name != "PreTokenGeneration" or version not in PRE_TOKEN_VERSIONS:
+                raise TriggerError(f"version= is for PreTokenGeneration: one of {', '.join(PRE_TOKEN_VERSIONS)}.")
+            from . import plans
+
+            if version != "V1_0":
+                plans.require(plans.tier_of(pool), "access token customization")
         if not callable(fn):
             raise TriggerError(f"A trigger is a function like def handler(event, context): ...; got {type(fn).__name__}.")
         self._by_pool.setdefault(pool.id, {})[name] = fn
@@ -122,25 +196,30 @@ class Triggers:
         arn = f"arn:aws:lambda:{pool.region}:{pool.account_id}:function:{fname}"
         lambda_config = dict(pool.extended_config.get("LambdaConfig") or {})
         lambda_config[name] = arn
+        if version is not None:
+            lambda_config["PreTokenGenerationConfig"] = {"LambdaVersion": version, "LambdaArn": arn}
         pool.extended_config["LambdaConfig"] = lambda_config
         return arn
 
     def detach(self, pool, name: str) -> None:
         self._by_pool.get(pool.id, {}).pop(name, None)
         (pool.extended_config.get("LambdaConfig") or {}).pop(name, None)
+        if name == "PreTokenGeneration":
+            (pool.extended_config.get("LambdaConfig") or {}).pop("PreTokenGenerationConfig", None)
 
     def get(self, pool_id: str, name: str):
         return self._by_pool.get(pool_id, {}).get(name)
 
-    def run(self, pool, trigger: type[Trigger], source: str, username: str, client_id: str | None, request: dict) -> dict:
+    def run(self, pool, trigger: type[Trigger], source: str, username: str, client_id: str | None, request: dict,
+            version: str = "1", response: dict | None = None) -> dict:
         """Invoke ``trigger``'s function if one is attached; returns the event's ``response`` (the
-        trigger's default response if none is attached)."""
+        trigger's default response, or ``response``, if none is attached). ``version``: the event's version."""
         fn = self.get(pool.id, trigger.name)
-        response = trigger.default_response()
+        response = trigger.default_response() if response is None else response
         if fn is None:
             return response
         event = {
-            "version": "1",
+            "version": version,
             "region": pool.region,
             "userPoolId": pool.id,
             "userName": username,
@@ -160,6 +239,7 @@ class Triggers:
             raise trigger.failure(f"{trigger.name} failed with error {exc}.") from None
         if out is None:
             out = event
-        if not isinstance(out, dict):
-            raise UserLambdaValidation(f"{trigger.name} failed with error Unrecognizable lambda output.")
-        return out.get("response") or {}
+        answer = out.get("response") if isinstance(out, dict) else None
+        if not isinstance(out, dict) or not isinstance(answer, (dict, type(None))) or not trigger.valid(answer or {}, version):
+            raise InvalidLambdaResponse(UNRECOGNIZABLE)
+        return answer or {}
