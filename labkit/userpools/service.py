@@ -11,6 +11,7 @@ DescribeUserPool...) are moto's.
 from __future__ import annotations
 
 from .. import moto_adapter
+from . import passkeys
 from ..wire.dispatch import Service, operation
 from .exceptions import Unauthorized, UnsupportedTokenType, from_moto
 from .models import UserPoolsModel, mfa_settings
@@ -322,4 +323,49 @@ class UserPoolService(Service):
         """AdminSetUserMFAPreference: as SetUserMFAPreference, by an administrator."""
         pool, user = self._admin_user(params, ctx)
         self.model.set_mfa(pool, user, params.get("SMSMfaSettings") or {}, params.get("SoftwareTokenMfaSettings") or {})
+        return {}
+
+    @operation("SetUserPoolMfaConfig")
+    def set_user_pool_mfa_config(self, params, ctx):
+        """SetUserPoolMfaConfig: moto's MFA settings, plus the passkey relying party (:mod:`.passkeys`)."""
+        pool = self.model.pool(params.get("UserPoolId"), ctx.region)
+        webauthn = passkeys.check_config(pool, params)
+        if params.get("MfaConfiguration") is None:  # only the passkey settings change
+            passkeys.store_config(pool, webauthn)
+            return passkeys.describe_mfa_config(self.model.backend(pool.region), pool)
+        response = ctx.moto()
+        if response is not None and response.status == 200:
+            passkeys.store_config(pool, webauthn)
+        return passkeys.with_config(pool, response)
+
+    @operation("GetUserPoolMfaConfig")
+    def get_user_pool_mfa_config(self, params, ctx):
+        """GetUserPoolMfaConfig: moto's MFA settings, plus WebAuthnConfiguration."""
+        return passkeys.with_config(self.model.pool(params.get("UserPoolId"), ctx.region), ctx.moto())
+
+    # ================================================================== passkeys (WebAuthn)
+    @operation("StartWebAuthnRegistration")
+    def start_web_authn_registration(self, params, ctx):
+        """StartWebAuthnRegistration: CredentialCreationOptions for the access token's user."""
+        pool, user, claims = self.model.by_access_token(params.get("AccessToken"))
+        return {"CredentialCreationOptions": passkeys.start_registration(self.model, pool, claims.get("client_id"), user)}
+
+    @operation("CompleteWebAuthnRegistration")
+    def complete_web_authn_registration(self, params, ctx):
+        """CompleteWebAuthnRegistration: the authenticator's credential, checked, becomes the user's passkey."""
+        pool, user, claims = self.model.by_access_token(params.get("AccessToken"))
+        passkeys.complete_registration(self.model, pool, claims.get("client_id"), user, params.get("Credential"))
+        return {}
+
+    @operation("ListWebAuthnCredentials")
+    def list_web_authn_credentials(self, params, ctx):
+        """ListWebAuthnCredentials: the access token's user's passkeys."""
+        _, user, _ = self.model.by_access_token(params.get("AccessToken"))
+        return passkeys.list_credentials(user, params.get("MaxResults"), params.get("NextToken"))
+
+    @operation("DeleteWebAuthnCredential")
+    def delete_web_authn_credential(self, params, ctx):
+        """DeleteWebAuthnCredential: one of the access token's user's passkeys."""
+        _, user, _ = self.model.by_access_token(params.get("AccessToken"))
+        passkeys.delete_credential(user, params.get("CredentialId"))
         return {}
