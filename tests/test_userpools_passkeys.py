@@ -337,3 +337,17 @@ def test_listing_pages_and_bad_input(idp):
     assert error_of(idp.complete_web_authn_registration, AccessToken=at,
                     Credential={"id": "x"}).code == "InvalidParameterException"
     assert error_of(idp.start_web_authn_registration, AccessToken="not-a-token").code == "NotAuthorizedException"
+
+
+def test_a_passkey_sign_in_is_not_asked_for_mfa(idp):
+    """MFA adds a factor for users whose first factor is a password (developer guide, "Adding MFA")."""
+    pool = Pool(idp)
+    device = labkit.passkey_authenticator(origin=pool.origin)
+    pool.register(device)
+    idp.set_user_pool_mfa_config(UserPoolId=pool.id, MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True})
+    step = idp.initiate_auth(ClientId=pool.app, AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
+    assert step["ChallengeName"] == "MFA_SETUP"
+    assert "AuthenticationResult" in pool.sign_in(device)
+    config = idp.get_user_pool_mfa_config(UserPoolId=pool.id)
+    assert config["MfaConfiguration"] == "ON" and config["WebAuthnConfiguration"]["RelyingPartyId"] == pool.rp_id

@@ -389,11 +389,10 @@ class WebAuthn(Challenge):
         except InvalidAuthenticationResponse as err:
             raise NotAuthorized(f"The passkey assertion could not be verified: {err}") from None
         passkey.sign_count = verified.new_sign_count
-        if config(pool).get("FactorConfiguration") == "MULTI_FACTOR_WITH_USER_VERIFICATION" and auth_data.flags.uv:
-            # WebAuthnConfigurationType.FactorConfiguration: a verified passkey satisfies MFA by itself.
-            signin.model.user_can_sign_in(pool, user)
-            return signin.next_step(pool, client, user, pending.source, ("password",))
-        return signin.after_first_factor(pool, client, user, pending.source)
+        # "Adding MFA to a user pool": MFA adds a factor "to sign in your users who have passwords as their
+        # primary authentication factor"; a passkey sign-in is not asked for one (the password stage only).
+        signin.model.user_can_sign_in(pool, user)
+        return signin.next_step(pool, client, user, pending.source, ("password",))
 
 
 def signin_seconds() -> int:
