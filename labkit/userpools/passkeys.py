@@ -41,37 +41,10 @@ from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyC
 
 from .. import moto_adapter
 from . import plans
-from .exceptions import InvalidParameter, LimitExceeded, NotAuthorized, ResourceNotFound, _error
+from .exceptions import (InvalidParameter, LimitExceeded, NotAuthorized, ResourceNotFound, WebAuthnChallengeNotFound,
+                         WebAuthnClientMismatch, WebAuthnConfigurationMissing, WebAuthnCredentialNotSupported,
+                         WebAuthnNotEnabled, WebAuthnOriginNotAllowed, WebAuthnRelyingPartyMismatch)
 from .signin import CHALLENGES, Challenge, allowed_first_factors
-
-# --------------------------------------------------------------------------- AWS's errors (botocore's model)
-# The codes and their meaning are the API reference's; every message below is a reconstruction.
-WebAuthnNotEnabled = _error("WebAuthnNotEnabled", "WebAuthnNotEnabledException",
-                            "Passkey sign-in is not enabled for this user pool: add WEB_AUTHN to "
-                            "Policies.SignInPolicy.AllowedFirstAuthFactors.",
-                            doc="The passkey feature isn't enabled for the user pool.")
-WebAuthnConfigurationMissing = _error(
-    "WebAuthnConfigurationMissing", "WebAuthnConfigurationMissingException",
-    "The user pool has no relying party ID and no domain: set WebAuthnConfiguration.RelyingPartyId with "
-    "SetUserPoolMfaConfig or create a user pool domain.",
-    doc="The user pool has neither a configured relying party ID nor a user pool domain.")
-WebAuthnChallengeNotFound = _error("WebAuthnChallengeNotFound", "WebAuthnChallengeNotFoundException",
-                                   "The passkey registration challenge was not found or has expired. Call "
-                                   "StartWebAuthnRegistration again.",
-                                   doc="The challenge from StartWebAuthnRegistration has expired (or never was).")
-WebAuthnClientMismatch = _error("WebAuthnClientMismatch", "WebAuthnClientMismatchException",
-                                "The access token is for a different app client than the one that started the "
-                                "passkey registration.",
-                                doc="The access token is for another client than the StartWebAuthnRegistration request.")
-WebAuthnRelyingPartyMismatch = _error("WebAuthnRelyingPartyMismatch", "WebAuthnRelyingPartyMismatchException",
-                                      "The passkey credential is for a different relying party ID than the user pool's.",
-                                      doc="The credential is associated with another relying party ID than the pool's.")
-WebAuthnOriginNotAllowed = _error("WebAuthnOriginNotAllowed", "WebAuthnOriginNotAllowedException",
-                                  "The passkey credential's origin is not allowed for the user pool's relying party ID.",
-                                  doc="The credential's registration origin does not align with the pool's relying party ID.")
-WebAuthnCredentialNotSupported = _error("WebAuthnCredentialNotSupported", "WebAuthnCredentialNotSupportedException",
-                                        "The passkey credential is not supported.",
-                                        doc="The credential comes from an unsupported device or provider.")
 
 #: WebAuthnConfigurationType.UserVerification: "required" | "preferred" (the default).
 USER_VERIFICATION = ("required", "preferred")
