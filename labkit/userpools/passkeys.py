@@ -34,17 +34,17 @@ from urllib.parse import urlsplit
 
 import webauthn
 from webauthn.helpers import bytes_to_base64url, parse_authentication_credential_json, parse_client_data_json
-from webauthn.helpers import parse_registration_credential_json, parse_attestation_object, parse_authenticator_data
+from webauthn.helpers import parse_attestation_object, parse_registration_credential_json
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse, WebAuthnException
-from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyCredentialDescriptor, ResidentKeyRequirement,
-                                      UserVerificationRequirement)
+from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, COSEAlgorithmIdentifier, PublicKeyCredentialDescriptor,
+                                      ResidentKeyRequirement, UserVerificationRequirement)
 
 from .. import moto_adapter
 from . import plans
 from .exceptions import (InvalidParameter, LimitExceeded, NotAuthorized, ResourceNotFound, WebAuthnChallengeNotFound,
                          WebAuthnClientMismatch, WebAuthnConfigurationMissing, WebAuthnCredentialNotSupported,
                          WebAuthnNotEnabled, WebAuthnOriginNotAllowed, WebAuthnRelyingPartyMismatch)
-from .signin import CHALLENGES, Challenge, allowed_first_factors
+from .signin import CHALLENGE_SECONDS, CHALLENGES, Challenge, allowed_first_factors
 
 #: WebAuthnConfigurationType.UserVerification: "required" | "preferred" (the default).
 USER_VERIFICATION = ("required", "preferred")
@@ -222,7 +222,7 @@ def start_registration(model, pool, client_id: str, user) -> dict:
         authenticator_selection=AuthenticatorSelectionCriteria(resident_key=ResidentKeyRequirement.REQUIRED,
                                                                user_verification=UserVerificationRequirement(uv)),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=p.credential_id) for p in mine if p.rp_id == rp],
-        supported_pub_key_algs=[webauthn.helpers.structs.COSEAlgorithmIdentifier(a) for a in ALGORITHMS])
+        supported_pub_key_algs=[COSEAlgorithmIdentifier(a) for a in ALGORITHMS])
     moto_adapter.set_extra(user, _PENDING, Registration(challenge, client_id, rp, model.now + REGISTRATION_SECONDS))
     return json.loads(webauthn.options_to_json(options))
 
@@ -260,7 +260,7 @@ def complete_registration(model, pool, client_id: str, user, credential) -> Pass
         verified = webauthn.verify_registration_response(
             credential=text, expected_challenge=pending.challenge, expected_rp_id=pending.rp_id,
             expected_origin=client_data.origin, require_user_verification=user_verification(pool) == "required",
-            supported_pub_key_algs=[webauthn.helpers.structs.COSEAlgorithmIdentifier(a) for a in ALGORITHMS])
+            supported_pub_key_algs=[COSEAlgorithmIdentifier(a) for a in ALGORITHMS])
     except InvalidRegistrationResponse as err:
         # An unsupported algorithm or attestation, or no user verification where the pool requires it.
         raise WebAuthnCredentialNotSupported(f"The passkey credential is not supported: {err}") from None
@@ -329,7 +329,7 @@ class WebAuthn(Challenge):
         rp = rp_id(pool)
         challenge = signin.model.random.randbytes(32)
         options = webauthn.generate_authentication_options(
-            rp_id=rp, challenge=challenge, timeout=signin_seconds() * 1000,
+            rp_id=rp, challenge=challenge, timeout=CHALLENGE_SECONDS * 1000,
             allow_credentials=[PublicKeyCredentialDescriptor(id=p.credential_id) for p in passkeys(user) if p.rp_id == rp],
             user_verification=UserVerificationRequirement(user_verification(pool)))
         return signin.challenge(self.name, pool, client, user, source,
@@ -344,7 +344,6 @@ class WebAuthn(Challenge):
         try:
             parsed = parse_authentication_credential_json(text)
             client_data = parse_client_data_json(parsed.response.client_data_json)
-            auth_data = parse_authenticator_data(parsed.response.authenticator_data)
         except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError):
             raise InvalidParameter("The CREDENTIAL is not a valid WebAuthn assertion.") from None  # reconstruction
         passkey = next((p for p in passkeys(user) if p.credential_id == parsed.raw_id and p.rp_id == rp), None)
@@ -367,8 +366,3 @@ class WebAuthn(Challenge):
         signin.model.user_can_sign_in(pool, user)
         return signin.next_step(pool, client, user, pending.source, ("password",))
 
-
-def signin_seconds() -> int:
-    from .signin import CHALLENGE_SECONDS
-
-    return CHALLENGE_SECONDS
