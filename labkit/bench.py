@@ -246,6 +246,70 @@ def sign_in_kinds(quick: bool) -> list[Figure]:
             Figure("USER_AUTH email-code sign-in (2 calls)", ms["email code"], "ms", "<= 100 ms", ms["email code"] <= 100, note),
             Figure("password + email MFA sign-in (2 calls)", ms["email MFA"], "ms", "<= 100 ms", ms["email MFA"] <= 100, note)]
 
+# ------------------------------------------------------------------------------------- passkeys
+@benchmark("passkey-sign-in")
+def passkey_sign_in(quick: bool) -> list[Figure]:
+    """A passkey sign-in (USER_AUTH, WEB_AUTHN) beside a password sign-in, sandbox side (in-process)."""
+    import boto3
+
+    from .authenticators import passkey_authenticator
+    from .sandbox import Sandbox
+
+    count = 10 if quick else 40
+    password = "Passw0rd!"
+    with Sandbox() as sb:
+        idp = boto3.client("cognito-idp", region_name=sb.region)
+        pool = idp.create_user_pool(PoolName="bench", Policies={"SignInPolicy": {
+            "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]}})["UserPool"]["Id"]
+        idp.create_user_pool_domain(Domain="bench-passkeys", UserPoolId=pool)
+        app = idp.create_user_pool_client(UserPoolId=pool, ClientName="bench", ExplicitAuthFlows=[
+            "ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool, Username="alice", MessageAction="SUPPRESS", UserAttributes=[
+            {"Name": "email", "Value": "alice@example.com"}, {"Name": "email_verified", "Value": "true"}])
+        idp.admin_set_user_password(UserPoolId=pool, Username="alice", Password=password, Permanent=True)
+        device = passkey_authenticator(origin=f"https://bench-passkeys.auth.{sb.region}.amazoncognito.com")
+
+        def password_sign_in() -> float:
+            t = time.perf_counter()
+            idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": "alice", "PASSWORD": password})
+            return time.perf_counter() - t
+
+        at = idp.initiate_auth(ClientId=app, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
+            "USERNAME": "alice", "PASSWORD": password})["AuthenticationResult"]["AccessToken"]
+        options = idp.start_web_authn_registration(AccessToken=at)["CredentialCreationOptions"]
+        idp.complete_web_authn_registration(AccessToken=at, Credential=device.create(options))
+
+        def user_auth(challenge: str, answer: Callable[[dict], dict]) -> float:
+            t = time.perf_counter()
+            step = idp.initiate_auth(ClientId=app, AuthFlow="USER_AUTH",
+                                     AuthParameters={"USERNAME": "alice", "PREFERRED_CHALLENGE": challenge})
+            spent = time.perf_counter() - t
+            responses = answer(step)  # the user's part (the device signs, the learner reads the inbox): not timed
+            t = time.perf_counter()
+            out = idp.respond_to_auth_challenge(ClientId=app, ChallengeName=challenge, Session=step["Session"],
+                                                ChallengeResponses={"USERNAME": "alice", **responses})
+            assert "AuthenticationResult" in out
+            return spent + time.perf_counter() - t
+
+        def passkey() -> float:
+            return user_auth("WEB_AUTHN", lambda step: {
+                "CREDENTIAL": device.get(step["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])})
+
+        def email_code() -> float:
+            return user_auth("EMAIL_OTP", lambda step: {"EMAIL_OTP_CODE": sb.inbox("alice@example.com").latest.code})
+
+        for fn in (password_sign_in, passkey, email_code):
+            fn()  # warm
+        password_ms = median_of(count, password_sign_in) * 1000
+        passkey_ms = median_of(count, passkey) * 1000
+        email_ms = median_of(count, email_code) * 1000
+    note = f"median of {count}, in-process; the device's signing and the inbox read are not counted"
+    return [Figure("password sign-in (USER_PASSWORD_AUTH)", password_ms, "ms", note=note),
+            Figure("passkey sign-in (USER_AUTH, WEB_AUTHN: 2 calls)", passkey_ms, "ms", "<= 50 ms", passkey_ms <= 50, note=note),
+            Figure("email-code sign-in (USER_AUTH, EMAIL_OTP: 2 calls)", email_ms, "ms", note=note),
+            Figure("passkey / password", passkey_ms / password_ms, "x")]
+
 
 # ------------------------------------------------------------------------------------- memory
 def peak_rss_kib() -> int:

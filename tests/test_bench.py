@@ -11,7 +11,7 @@ from labkit import bench
 def test_list_names_every_section():
     result = subprocess.run([sys.executable, "-m", "labkit.bench", "--list"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    for name in ("cold-start", "call-latency", "kernel-memory", "notebooks"):
+    for name in ("cold-start", "call-latency", "kernel-memory", "notebooks", "passkey-sign-in"):
         assert name in result.stdout
 
 
@@ -38,3 +38,10 @@ def test_a_section_in_benchmarks_dir_registers_itself(tmp_path, monkeypatch):
     assert [f.value for f in results["example"]] == [42.0]
     assert lines[0] == "example: An example section."
     assert "answer" in lines[1] and "ok" in lines[1]
+
+
+def test_passkey_sign_in_is_measured_beside_password_sign_in():
+    by_name = {f.name: f for f in bench.passkey_sign_in(quick=True)}
+    assert by_name["password sign-in (USER_PASSWORD_AUTH)"].value > 0
+    assert by_name["passkey sign-in (USER_AUTH, WEB_AUTHN: 2 calls)"].value > 0
+    assert by_name["email-code sign-in (USER_AUTH, EMAIL_OTP: 2 calls)"].value > 0

@@ -170,6 +170,10 @@ WRONG = {
     "02.2": [lambda: (lambda token, pool_id, client_id: jwt.decode(token, options={"verify_signature": False})),
              lambda: (lambda token, pool_id, client_id: labkit.tokens.verify(token))],
     "02.3": [lambda: (lambda token: bool(labkit.tokens.verify(token))), lambda: (lambda token: False)],
+    "03.1": [lambda: "LITE", lambda: "PLUS", lambda: "essentials"],
+    "03.2": [lambda: _password_flow, lambda: (lambda c, u, e: _user_auth(c, u, "EMAIL_OTP")), lambda: _code_read_too_early],
+    "03.3": [lambda: (lambda c, u, d: _user_auth(c, u, "WEB_AUTHN")), lambda: _options_are_the_parameters,
+             lambda: (lambda c, u, d: _user_auth(c, u, "PASSWORD"))],
     "04.1": [lambda: "AccessDenied", lambda: "ResourceNotFoundException"],
     "04.2": [lambda: _get_id_only, lambda: (lambda identity_pool_id: _get_id_only(identity_pool_id)["IdentityId"])],
     "04.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::{b}/*"})),
@@ -288,6 +292,53 @@ def _first_answer_forever(make):
     return answer
 
 
+def _user_auth(client_id, username, challenge):
+    return boto3.client("cognito-idp").initiate_auth(ClientId=client_id, AuthFlow="USER_AUTH", AuthParameters={
+        "USERNAME": username, "PREFERRED_CHALLENGE": challenge})
+
+
+def _answer(client_id, username, step, **responses):
+    return boto3.client("cognito-idp").respond_to_auth_challenge(
+        ClientId=client_id, ChallengeName=step["ChallengeName"], Session=step["Session"],
+        ChallengeResponses={"USERNAME": username, **responses})["AuthenticationResult"]
+
+
+def _password_flow(client_id, username, email):
+    return boto3.client("cognito-idp").initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
+        "USERNAME": username, "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+
+
+def _code_read_too_early(client_id, username, email):
+    code = labkit.Sandbox.current().inbox(email).latest.code  # before Cognito sent this sign-in's code
+    return _answer(client_id, username, _user_auth(client_id, username, "EMAIL_OTP"), EMAIL_OTP_CODE=code)
+
+
+def _kept_codes():
+    codes = {}
+
+    def sign_in(client_id, username, email):
+        step = _user_auth(client_id, username, "EMAIL_OTP")
+        code = codes.setdefault(email, labkit.Sandbox.current().inbox(email).latest.code)
+        return _answer(client_id, username, step, EMAIL_OTP_CODE=code)
+    return sign_in
+
+
+def _options_are_the_parameters(client_id, username, device):
+    step = _user_auth(client_id, username, "WEB_AUTHN")
+    return _answer(client_id, username, step, CREDENTIAL=device.get(step["ChallengeParameters"]))
+
+
+def _kept_assertion():
+    kept = {}
+
+    def sign_in(client_id, username, device):
+        step = _user_auth(client_id, username, "WEB_AUTHN")
+        if id(device) not in kept:
+            kept[id(device)] = device.get(step["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+        return _answer(client_id, username, step, CREDENTIAL=kept[id(device)])
+    return sign_in
+
+
 def _racy_save(db, table, identity_id, key, value, read_version):
     from botocore.exceptions import ClientError
 
@@ -308,6 +359,8 @@ CHEATS = {
     "01.3": [lambda: _contains_domain, lambda: _ends_with_domain],
     "02.2": [lambda: _verifier_of_the_notebooks_region],
     "02.3": [_first_call_true],
+    "03.2": [lambda: _first_answer_forever(solution("03.2")), _kept_codes],
+    "03.3": [lambda: _first_answer_forever(solution("03.3")), _kept_assertion],
     "04.3": [lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
                                          "Resource": f"arn:aws:s3:::{b}/public/*"})),
              lambda: (lambda b: _policy({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObjectAcl"],
@@ -335,7 +388,7 @@ CHEATS = {
 }
 
 #: The right answer of each "value" exercise must not appear in a failed verdict of a wrong answer.
-RIGHT_VALUE = {"01.1": "UserNotConfirmedException", "04.1": "NotAuthorizedException"}
+RIGHT_VALUE = {"03.1": "ESSENTIALS", "01.1": "UserNotConfirmedException", "04.1": "NotAuthorizedException"}
 
 ALL = [ex.id for ex in exercises.exercises()]
 

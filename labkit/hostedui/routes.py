@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from ..errors import LabkitError, ServiceError
 from ..wire.request import Response
-from . import pages
+from . import pages, passkey_pages
 from .broker import FederationFailed
 from ..userpools.clients import secret_hash_of
 from .oauth import OAuthError
@@ -32,7 +32,7 @@ from .oauth import OAuthError
 _DOMAIN_HOST = re.compile(r"^(?P<prefix>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.auth\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazoncognito\.com$")
 ENDPOINTS = {"/oauth2/authorize", "/login", "/signup", "/confirm", "/forgotPassword", "/confirmForgotPassword",
              "/logout", "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke", "/oauth2/idpresponse",
-             "/saml2/idpresponse", "/error"}
+             "/saml2/idpresponse", "/error"} | passkey_pages.ENDPOINTS
 AUTHZ_PARAMS = ("client_id", "response_type", "redirect_uri", "scope", "state", "nonce", "code_challenge",
                 "code_challenge_method")
 JSON = "application/json;charset=UTF-8"
@@ -118,6 +118,8 @@ class HostedUIRoutes:
         if where.domain is not None and where.pool is None:
             return _html(pages.error_page("Not found", f"No user pool of this sandbox has the domain {where.domain}. "
                                           "Create it with create_user_pool_domain."), 404)
+        if where.path in passkey_pages.ENDPOINTS:
+            return passkey_pages.handle(self, request, where)
         handler = {
             "/oauth2/authorize": self.authorize, "/login": self.login, "/signup": self.signup, "/confirm": self.confirm,
             "/forgotPassword": self.forgot_password, "/confirmForgotPassword": self.confirm_forgot_password,
@@ -225,6 +227,7 @@ class HostedUIRoutes:
             kind = provider.extended_config.get("ProviderType")
             label = f"Continue with {provider.name}" if kind != "SAML" else f"Sign in with {provider.name}"
             buttons.append((label, f"{where.base}/oauth2/authorize?{urlencode({**self.carried(authz), 'identity_provider': provider.name})}"))
+        buttons += passkey_pages.login_buttons(self, where, authz, pool)
         admin_only = (pool.extended_config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly")
         token, cookie = self.csrf_cookie()
         page = pages.login(app=self.app_name(authz), action=f"{where.base}/login", csrf=token, params=self.carried(authz),

@@ -62,6 +62,34 @@ RefreshTokenReuse = _error("RefreshTokenReuse", "RefreshTokenReuseException",
                            doc="GetTokensFromRefreshToken: a rotated-out refresh token was presented again.")
 FeatureUnavailableInTier = _error("FeatureUnavailableInTier", "FeatureUnavailableInTierException",
                                   doc="The pool's feature plan (UserPoolTier) does not include the feature.")
+# Passkeys (labkit.userpools.passkeys): the codes and their meaning are the API reference's (botocore's model);
+# every message is a reconstruction (AWS does not document them).
+WebAuthnNotEnabled = _error("WebAuthnNotEnabled", "WebAuthnNotEnabledException",
+                            "Passkey sign-in is not enabled for this user pool: add WEB_AUTHN to "
+                            "Policies.SignInPolicy.AllowedFirstAuthFactors.",
+                            doc="The passkey feature isn't enabled for the user pool.")
+WebAuthnConfigurationMissing = _error(
+    "WebAuthnConfigurationMissing", "WebAuthnConfigurationMissingException",
+    "The user pool has no relying party ID and no domain: set WebAuthnConfiguration.RelyingPartyId with "
+    "SetUserPoolMfaConfig or create a user pool domain.",
+    doc="The user pool has neither a configured relying party ID nor a user pool domain.")
+WebAuthnChallengeNotFound = _error("WebAuthnChallengeNotFound", "WebAuthnChallengeNotFoundException",
+                                   "The passkey registration challenge was not found or has expired. Call "
+                                   "StartWebAuthnRegistration again.",
+                                   doc="The challenge from StartWebAuthnRegistration has expired (or never was).")
+WebAuthnClientMismatch = _error("WebAuthnClientMismatch", "WebAuthnClientMismatchException",
+                                "The access token is for a different app client than the one that started the "
+                                "passkey registration.",
+                                doc="The access token is for another client than the StartWebAuthnRegistration request.")
+WebAuthnRelyingPartyMismatch = _error("WebAuthnRelyingPartyMismatch", "WebAuthnRelyingPartyMismatchException",
+                                      "The passkey credential is for a different relying party ID than the user pool's.",
+                                      doc="The credential is associated with another relying party ID than the pool's.")
+WebAuthnOriginNotAllowed = _error("WebAuthnOriginNotAllowed", "WebAuthnOriginNotAllowedException",
+                                  "The passkey credential's origin is not allowed for the user pool's relying party ID.",
+                                  doc="The credential's registration origin does not align with the pool's relying party ID.")
+WebAuthnCredentialNotSupported = _error("WebAuthnCredentialNotSupported", "WebAuthnCredentialNotSupportedException",
+                                        "The passkey credential is not supported.",
+                                        doc="The credential comes from an unsupported device or provider.")
 InternalError = _error("InternalError", "InternalErrorException", status=500)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import moto_adapter
 from ..wire.dispatch import Service, operation
-from . import mfa
+from . import mfa, passkeys
 from .devices import DeviceOperations
 from .exceptions import InvalidParameter, Unauthorized, UnsupportedTokenType, from_moto
 from .models import UserPoolsModel, mfa_settings
@@ -333,10 +333,43 @@ class UserPoolService(DeviceOperations, Service):
 
     @operation("SetUserPoolMfaConfig")
     def set_user_pool_mfa_config(self, params, ctx):
-        """SetUserPoolMfaConfig: MfaConfiguration and the factors (email MFA: :func:`.mfa.set_pool_config`)."""
-        return mfa.set_pool_config(self.model.pool(params.get("UserPoolId"), ctx.region), params)
+        """SetUserPoolMfaConfig: MfaConfiguration and the factors (email MFA: :func:`.mfa.set_pool_config`), and
+        the pool as WebAuthn relying party (:mod:`.passkeys`); a call with only WebAuthnConfiguration leaves MFA."""
+        pool = self.model.pool(params.get("UserPoolId"), ctx.region)
+        webauthn = passkeys.check_config(pool, params)
+        result = mfa.set_pool_config(pool, params)
+        passkeys.store_config(pool, webauthn)
+        return {**result, "WebAuthnConfiguration": passkeys.describe_config(pool)}
 
     @operation("GetUserPoolMfaConfig")
     def get_user_pool_mfa_config(self, params, ctx):
-        """GetUserPoolMfaConfig: as SetUserPoolMfaConfig left it."""
-        return mfa.pool_config(self.model.pool(params.get("UserPoolId"), ctx.region))
+        """GetUserPoolMfaConfig: as SetUserPoolMfaConfig left it, with WebAuthnConfiguration."""
+        pool = self.model.pool(params.get("UserPoolId"), ctx.region)
+        return {**mfa.pool_config(pool), "WebAuthnConfiguration": passkeys.describe_config(pool)}
+
+    # ================================================================== passkeys (WebAuthn)
+    @operation("StartWebAuthnRegistration")
+    def start_web_authn_registration(self, params, ctx):
+        """StartWebAuthnRegistration: CredentialCreationOptions for the access token's user."""
+        pool, user, claims = self.model.by_access_token(params.get("AccessToken"))
+        return {"CredentialCreationOptions": passkeys.start_registration(self.model, pool, claims.get("client_id"), user)}
+
+    @operation("CompleteWebAuthnRegistration")
+    def complete_web_authn_registration(self, params, ctx):
+        """CompleteWebAuthnRegistration: the authenticator's credential, checked, becomes the user's passkey."""
+        pool, user, claims = self.model.by_access_token(params.get("AccessToken"))
+        passkeys.complete_registration(self.model, pool, claims.get("client_id"), user, params.get("Credential"))
+        return {}
+
+    @operation("ListWebAuthnCredentials")
+    def list_web_authn_credentials(self, params, ctx):
+        """ListWebAuthnCredentials: the access token's user's passkeys."""
+        _, user, _ = self.model.by_access_token(params.get("AccessToken"))
+        return passkeys.list_credentials(user, params.get("MaxResults"), params.get("NextToken"))
+
+    @operation("DeleteWebAuthnCredential")
+    def delete_web_authn_credential(self, params, ctx):
+        """DeleteWebAuthnCredential: one of the access token's user's passkeys."""
+        _, user, _ = self.model.by_access_token(params.get("AccessToken"))
+        passkeys.delete_credential(user, params.get("CredentialId"))
+        return {}
