@@ -35,7 +35,8 @@ ADMIN_ACCESS_KEY = "AKIALABKITSANDBOX001"
 ADMIN_SECRET_KEY = "labkit/sandbox/not-a-real-secret-key/0001"
 
 # The concepts the sandbox is made of; each module's ``install(sandbox)`` registers its services.
-COMPONENTS = ("userpools", "identitypools", "sts", "iam", "sync", "idps", "saml", "hostedui", "awslambda", "apigateway")
+COMPONENTS = ("userpools", "identitypools", "sts", "iam", "sync", "idps", "saml", "hostedui", "awslambda", "apigateway",
+              "console")
 
 _REGIONS: list[str] | None = None
 
