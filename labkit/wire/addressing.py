@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["Address", "AWS_HOST", "is_aws_host", "address_of", "arrive", "served", "endpoint_of",
-           "discovery_url", "RULE", "DISCOVERY_RULE"]
+           "discovery_url", "path_as_sent", "RULE", "DISCOVERY_RULE"]
 
 #: An AWS host name: ``*.amazonaws.com`` (``.cn``), and the hosted UI's ``*.amazoncognito.com``.
 AWS_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:amazonaws\.com(?:\.cn)?|amazoncognito\.com)$")
@@ -55,6 +55,7 @@ class Address:
     path: str
     base: str
     form: str
+    bare: bool = False  # the path form with nothing after the host (``<endpoint>/<aws-host>``, no ``/``)
 
     def url(self, path: str = "") -> str:
         """The URL of ``path`` on this host, written as the caller writes it."""
@@ -92,7 +93,7 @@ def _locate(transport: str, url: str, host_header: str, path: str) -> Address | 
         return Address(name, path or "/", f"http://{host_header}", "host")
     first, slash, rest = (path or "/").lstrip("/").partition("/")
     if is_aws_host(first):
-        return Address(first.lower(), "/" + rest, f"http://{host_header}/{first}", "path")
+        return Address(first.lower(), "/" + rest, f"http://{host_header}/{first}", "path", bare=not slash)
     return None
 
 
@@ -113,17 +114,27 @@ def _signed(request) -> bool:
 def arrive(request):
     """The HTTP transport's hook (and the in-process one's, for a request caught on its way to the served
     endpoint): note where the request is going (``request.address``), and give a request in the path form the
-    AWS URL ``https://<aws-host>/<path>`` (its ``Host`` header stays as sent), so that the services and moto
-    see the same address as in-process. A signed request keeps its URL: SigV4 signs the path as sent (and its
-    credential scope names the service anyway)."""
+    AWS URL ``https://<aws-host>/<path>`` (its ``Host`` header stays as sent), so that routes, services and
+    moto see the same address as in-process. SigV4 signs the path as sent: :func:`path_as_sent` gives it back
+    to the signature check (labkit.auth). A signed request caught in-process keeps its URL (the check reads it)."""
     parts = urlsplit(request.url)
     address = _locate("http", request.url, request.header("Host") or parts.netloc or "127.0.0.1", parts.path or "/")
     request.address = address
-    if address is not None and address.form == "path" and not _signed(request):
+    if address is not None and address.form == "path" and (request.transport == "http" or not _signed(request)):
         # cut the host segment from the path exactly as sent (no decoding, the query untouched)
         rest = parts.path.lstrip("/").partition("/")[2]
         request.url = urlunsplit(("https", address.host, "/" + rest, parts.query, ""))
     return request
+
+
+def path_as_sent(request, path: str) -> str:
+    """``path`` as the client wrote it: with the ``/<aws-host>`` segment in front for a request that came in the
+    path form (what a SigV4 or SigV2 client signed), else unchanged."""
+    address = getattr(request, "address", None)
+    if address is None or address.form != "path" or request.transport != "http":
+        return path
+    segment = address.base.rsplit("/", 1)[1]  # the host segment as sent (its case too)
+    return f"/{segment}" if address.bare and path == "/" else f"/{segment}{path}"
 
 
 def endpoint_of(request) -> str:
