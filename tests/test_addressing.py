@@ -134,3 +134,21 @@ def test_hosted_ui_redirects_stay_in_the_form_the_caller_used(served_sb):
     host_form = requests.get(f"{served_sb.endpoint_url}/oauth2/authorize", params=q, headers={"Host": ui},
                              allow_redirects=False, timeout=30)
     assert host_form.headers["Location"].startswith(f"http://{ui}/login?")
+
+
+def test_host_header_form_reaches_the_hosts_service_and_region(served_sb):
+    """``Host: cognito-idp.eu-west-1.amazonaws.com`` on any path of the endpoint is that host's API, in its region."""
+    eu = boto3.client("cognito-idp", region_name="eu-west-1")
+    pool = eu.create_user_pool(PoolName="eu")["UserPool"]["Id"]
+    client = eu.create_user_pool_client(UserPoolId=pool, ClientName="web")["UserPoolClient"]["ClientId"]
+    r = requests.post(f"{served_sb.endpoint_url}/", timeout=30, data=json.dumps({"ClientId": client, "Username": "kim",
+                                                                                "Password": "Passw0rd!x"}),
+                      headers={"Host": "cognito-idp.eu-west-1.amazonaws.com", "Content-Type": "application/x-amz-json-1.1",
+                               "X-Amz-Target": "AWSCognitoIdentityProviderService.SignUp"})
+    assert r.status_code == 200 and r.json()["UserConfirmed"] is False
+    assert eu.admin_get_user(UserPoolId=pool, Username="kim")["UserStatus"] == "UNCONFIRMED"
+    elsewhere = requests.post(f"{served_sb.endpoint_url}/", timeout=30, data=json.dumps({"ClientId": client, "Username": "lee",
+                                                                                        "Password": "Passw0rd!x"}),
+                              headers={"Host": "cognito-idp.us-west-2.amazonaws.com", "Content-Type": "application/x-amz-json-1.1",
+                                       "X-Amz-Target": "AWSCognitoIdentityProviderService.SignUp"})
+    assert elsewhere.status_code == 400 and elsewhere.json()["__type"] == "ResourceNotFoundException"

@@ -1,11 +1,14 @@
 """The hosted UI on the sandbox's HTTP transport: HTTP in, :mod:`.oauth` / :mod:`.broker` decide, HTTP out.
 
-A user pool's domain ``https://<prefix>.auth.<region>.amazoncognito.com`` is reached three ways:
+A user pool's domain ``https://<prefix>.auth.<region>.amazoncognito.com`` is reached by the sandbox's one
+addressing rule (:mod:`labkit.wire.addressing`), plus a shortcut:
 
 * ``http://127.0.0.1:<port>/<prefix>.auth.<region>.amazoncognito.com/oauth2/authorize?...`` -- the real address
   with ``https://`` replaced by the sandbox's endpoint (what :func:`labkit.hostedui.base_url` gives);
-* ``http://127.0.0.1:<port>/oauth2/authorize?client_id=...`` -- the client id tells which pool;
-* any path with the header ``Host: <prefix>.auth.<region>.amazoncognito.com``.
+* any path with the header ``Host: <prefix>.auth.<region>.amazoncognito.com``;
+* ``http://127.0.0.1:<port>/oauth2/authorize?client_id=...`` -- the client id tells which pool.
+
+Redirects and forms stay in the form the caller used (``Where.base``).
 
 Endpoints ("User pool endpoints and managed login reference"): ``/oauth2/authorize``, ``/login``,
 ``/signup``, ``/confirm``, ``/forgotPassword``, ``/confirmForgotPassword``, ``/logout``, ``/oauth2/token``,
