@@ -151,3 +151,10 @@ def test_amplify_v6(node, served_sb):
     assert flows == ["USER_SRP_AUTH", "USER_AUTH"]
     answered = [json.loads(c.request_body).get("ChallengeName") for c in served_sb.calls if c.operation == "RespondToAuthChallenge"]
     assert answered == ["PASSWORD_VERIFIER", "EMAIL_OTP"]
+
+
+def test_without_node_or_npm_the_suite_fails_loudly(monkeypatch):
+    """A machine without node is a broken test machine, not a reason to skip (as for the hub's proxy)."""
+    monkeypatch.setattr(node_support.shutil, "which", lambda name: None if name == "npm" else f"/usr/bin/{name}")
+    with pytest.raises(node_support.NodeMissing, match="needs node and npm, and npm is not on PATH"):
+        node_support.install()
