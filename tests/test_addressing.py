@@ -152,3 +152,9 @@ def test_host_header_form_reaches_the_hosts_service_and_region(served_sb):
                               headers={"Host": "cognito-idp.us-west-2.amazonaws.com", "Content-Type": "application/x-amz-json-1.1",
                                        "X-Amz-Target": "AWSCognitoIdentityProviderService.SignUp"})
     assert elsewhere.status_code == 400 and elsewhere.json()["__type"] == "ResourceNotFoundException"
+
+
+def test_served_url_is_the_one_substitution():
+    assert addressing.served_url("http://127.0.0.1:8000/", "https://abc.execute-api.us-east-1.amazonaws.com/prod/notes?x=1") == \
+        "http://127.0.0.1:8000/abc.execute-api.us-east-1.amazonaws.com/prod/notes?x=1"
+    assert addressing.served_url("http://127.0.0.1:8000", "http://localhost:3000/cb") == "http://localhost:3000/cb"

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["Address", "AWS_HOST", "is_aws_host", "address_of", "arrive", "served", "endpoint_of",
-           "discovery_url", "path_as_sent", "RULE", "DISCOVERY_RULE"]
+           "discovery_url", "served_url", "path_as_sent", "RULE", "DISCOVERY_RULE"]
 
 #: An AWS host name: ``*.amazonaws.com`` (``.cn``), and the hosted UI's ``*.amazoncognito.com``.
 AWS_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:amazonaws\.com(?:\.cn)?|amazoncognito\.com)$")
@@ -174,8 +174,16 @@ def served(request, host: str) -> str:
     return f"{endpoint}/{host}" if endpoint else f"https://{host}"
 
 
+def served_url(endpoint: str, aws_url: str) -> str:
+    """An AWS URL under the rule: ``https://<aws-host>/<path>`` -> ``<endpoint>/<aws-host>/<path>`` (any other
+    URL is returned unchanged). What a client that knows only AWS's URLs applies, once, to reach the sandbox."""
+    if not aws_url.startswith("https://"):
+        return aws_url
+    return f"{endpoint.rstrip('/')}/{aws_url[len('https://'):]}"
+
+
 def discovery_url(endpoint: str, pool_id: str) -> str:
     """A user pool's served OpenID discovery document: ``<endpoint>/cognito-idp.<region>.amazonaws.com/<pool>/
     .well-known/openid-configuration`` (:data:`DISCOVERY_RULE`); AWS's is the same URL with ``https://``."""
     region = pool_id.split("_", 1)[0]
-    return f"{endpoint.rstrip('/')}/cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/openid-configuration"
+    return served_url(endpoint, f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/openid-configuration")
