@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def how_to_call(sb) -> str:
     """What ``serve`` prints: the endpoint, the credentials, and an AWS CLI line to try."""
+    from .console import console_url
+    from .wire.addressing import DISCOVERY_RULE, RULE
+
     creds = sb.admin_credentials  # the one documented key pair; every request is verified (labkit.auth)
     return "\n".join(
         [
@@ -44,6 +47,13 @@ def how_to_call(sb) -> str:
             f"  region   {sb.region}",
             f"  account  {sb.account_id}",
             f"  seed     {sb.seed}",
+            f"  console  {console_url(sb.endpoint_url)}   (inboxes, pools, users, identities, calls, IAM decisions)",
+            f"  inbox    {console_url(sb.endpoint_url)}inbox/<address>   (JSON: the codes Cognito sent)",
+            "",
+            "Every AWS host is served under one rule:",
+            f"  {RULE.replace('<endpoint>', sb.endpoint_url)}",
+            "A user pool's OpenID discovery URL (what OIDC clients follow; tokens keep AWS's issuer):",
+            f"  {DISCOVERY_RULE.replace('<endpoint>', sb.endpoint_url)}",
             "",
             "Sign requests with the sandbox's administrator key pair (not real AWS keys; the sandbox",
             "checks every signature as AWS does, so any other key is refused):",

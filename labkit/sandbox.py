@@ -23,7 +23,7 @@ from . import errors, moto_adapter
 from .credentials import CredentialStore
 from .inbox import Mailbox, PostOffice
 from .keys import KeyRing
-from .wire import inprocess
+from .wire import addressing, inprocess
 from .wire.dispatch import Dispatcher
 from .wire.request import Request, aws_url, classify
 
@@ -35,7 +35,8 @@ ADMIN_ACCESS_KEY = "AKIALABKITSANDBOX001"
 ADMIN_SECRET_KEY = "labkit/sandbox/not-a-real-secret-key/0001"
 
 # The concepts the sandbox is made of; each module's ``install(sandbox)`` registers its services.
-COMPONENTS = ("userpools", "identitypools", "sts", "iam", "sync", "idps", "saml", "hostedui", "awslambda", "apigateway")
+COMPONENTS = ("userpools", "identitypools", "sts", "iam", "sync", "idps", "saml", "hostedui", "awslambda", "apigateway",
+              "console")
 
 _REGIONS: list[str] | None = None
 
@@ -286,6 +287,8 @@ class Sandbox:
         if not classified:
             classify(request, self.region)
         original = request.url
+        if request.transport != "http" and inprocess.is_loopback(request.url):  # caught on its way to our endpoint
+            addressing.arrive(request)
         if request.transport == "http" or not inprocess.is_aws(request.url):
             request.url = aws_url(request)
         try:

@@ -126,10 +126,12 @@ def test_host_header_of_the_domain_form_reaches_the_pool(served_sb):
 
 
 def test_openid_configuration_names_the_domain_endpoints(served_sb):
+    """Served, the document names served endpoints under the addressing rule (tests/test_discovery.py)."""
     pool, _ = make_pool(served_sb, user=False)
     doc = requests.get(f"{served_sb.endpoint_url}/{pool}/.well-known/openid-configuration").json()
-    assert doc["token_endpoint"] == "https://shop-demo.auth.us-east-1.amazoncognito.com/oauth2/token"
+    assert doc["token_endpoint"] == f"{served_sb.endpoint_url}/shop-demo.auth.us-east-1.amazoncognito.com/oauth2/token"
     assert doc["authorization_endpoint"].endswith("/oauth2/authorize")
+    assert doc["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
 
 
 # ---------------------------------------------------------------------------------------------- authorization code + PKCE

@@ -26,8 +26,10 @@ __all__ = ["install", "ApiGateway", "invoke_url", "app"]
 
 def invoke_url(api_id: str, stage: str, region: str = "us-east-1", endpoint: str | None = None) -> str:
     """A stage's invoke URL; with ``endpoint`` (``sb.endpoint_url``) the sandbox's HTTP form of it."""
-    host = f"{api_id}.execute-api.{region}.amazonaws.com"
-    return f"{endpoint.rstrip('/')}/{host}/{stage}" if endpoint else f"https://{host}/{stage}"
+    from ..wire.addressing import served_url
+
+    aws = f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+    return served_url(endpoint, aws) if endpoint else aws
 
 
 class ApiGateway:

@@ -31,9 +31,9 @@ def url(sandbox, api_url: str, pool_id: str, client_id: str) -> str:
     ``api_url`` may be the AWS form (``https://{api}.execute-api...``): it is rewritten to the sandbox's."""
     from .. import hostedui
 
-    api = api_url
-    if api.startswith("https://"):
-        api = f"{sandbox.endpoint_url}/{api[len('https://'):]}"
+    from ..wire.addressing import served_url
+
+    api = served_url(sandbox.endpoint_url, api_url)  # the sandbox's one addressing rule
     return callback(sandbox) + "?" + urlencode({"api": api, "auth": hostedui.base_url(sandbox, pool_id), "client_id": client_id})
 
 

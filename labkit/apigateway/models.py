@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 HOST = re.compile(r"^(?P<api>[a-z0-9]{1,32})\.execute-api\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com$")
 
@@ -36,20 +35,15 @@ class Address:
 
 
 def address_of(request) -> Address | None:
-    """The execute-api address of a request, by URL host (in-process), Host header, or path prefix (HTTP)."""
-    parts = urlsplit(request.url)
-    m = HOST.match((parts.hostname or "").lower())
-    if m and request.transport != "http":
-        return Address(m.group("api"), m.group("region"), parts.path or "/", f"https://{m.group(0)}")
-    host = (request.header("Host") or "").split(":")[0].lower()
-    m = HOST.match(host)
-    if m:
-        return Address(m.group("api"), m.group("region"), request.path or "/", f"http://{request.header('Host')}")
-    first, _, rest = (request.path or "/").lstrip("/").partition("/")
-    m = HOST.match(first.lower())
-    if m:
-        return Address(m.group("api"), m.group("region"), "/" + rest, f"http://{request.header('Host') or '127.0.0.1'}/{first}")
-    return None
+    """The execute-api address of a request, by the sandbox's one addressing rule (:mod:`labkit.wire.addressing`):
+    the URL's host (in-process), the ``Host`` header, or ``<endpoint>/<api host>/...`` (HTTP)."""
+    from ..wire import addressing
+
+    found = addressing.address_of(request)
+    m = HOST.match(found.host) if found is not None else None
+    if m is None:
+        return None
+    return Address(m.group("api"), m.group("region"), found.path, found.base)
 
 
 @dataclass

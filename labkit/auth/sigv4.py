@@ -40,6 +40,7 @@ from botocore.auth import EMPTY_SHA256_HASH, S3SigV4Auth, S3SigV4QueryAuth, SigV
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from ..wire import addressing
 from .errors import Failure, amz, iso
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -172,7 +173,7 @@ def received_url(request) -> str:
         return request.url
     parts = urlsplit(request.url)
     host = request.headers.get("Host") or parts.netloc
-    path = request.path or "/"
+    path = addressing.path_as_sent(request, request.path or "/")  # with the <aws-host> segment of <endpoint>/<aws-host>/...
     try:  # WSGI hands the path over percent-decoded (and as latin-1): encode it as SigV4 clients do
         raw = path.encode("latin-1")
     except UnicodeEncodeError:

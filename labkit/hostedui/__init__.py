@@ -59,7 +59,9 @@ class HostedUI:
 
     def base_url(self, pool_id: str) -> str:
         """Where the pool's hosted UI lives in this sandbox (needs ``serve=True``)."""
-        return f"{self.sandbox.endpoint_url}/{self.domain_of(pool_id)}"
+        from ..wire.addressing import served_url
+
+        return served_url(self.sandbox.endpoint_url, self.aws_base_url(pool_id))  # the one addressing rule
 
 
 def _component(sandbox) -> HostedUI:

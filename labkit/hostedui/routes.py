@@ -1,11 +1,14 @@
 """The hosted UI on the sandbox's HTTP transport: HTTP in, :mod:`.oauth` / :mod:`.broker` decide, HTTP out.
 
-A user pool's domain ``https://<prefix>.auth.<region>.amazoncognito.com`` is reached three ways:
+A user pool's domain ``https://<prefix>.auth.<region>.amazoncognito.com`` is reached by the sandbox's one
+addressing rule (:mod:`labkit.wire.addressing`), plus a shortcut:
 
 * ``http://127.0.0.1:<port>/<prefix>.auth.<region>.amazoncognito.com/oauth2/authorize?...`` -- the real address
   with ``https://`` replaced by the sandbox's endpoint (what :func:`labkit.hostedui.base_url` gives);
-* ``http://127.0.0.1:<port>/oauth2/authorize?client_id=...`` -- the client id tells which pool;
-* any path with the header ``Host: <prefix>.auth.<region>.amazoncognito.com``.
+* any path with the header ``Host: <prefix>.auth.<region>.amazoncognito.com``;
+* ``http://127.0.0.1:<port>/oauth2/authorize?client_id=...`` -- the client id tells which pool.
+
+Redirects and forms stay in the form the caller used (``Where.base``).
 
 Endpoints ("User pool endpoints and managed login reference"): ``/oauth2/authorize``, ``/login``,
 ``/signup``, ``/confirm``, ``/forgotPassword``, ``/confirmForgotPassword``, ``/logout``, ``/oauth2/token``,
@@ -87,20 +90,23 @@ class HostedUIRoutes:
 
     # ------------------------------------------------------------------ where is this request going
     def locate(self, request) -> Where | None:
-        host = (request.header("Host") or "127.0.0.1").lower()
-        http_base = f"http://{host}"
-        path = request.path or "/"
-        m = _DOMAIN_HOST.match(host.split(":")[0])
-        if m:
-            pool = self.server.pool_of_domain(m.group("prefix"), m.group("region"))
-            return Where(pool=pool, base=http_base, path=path, http_base=http_base, domain=m.group("prefix"))
-        first, _, rest = path.lstrip("/").partition("/")
-        if "." in first and ("/" + rest) in ENDPOINTS:
-            m = _DOMAIN_HOST.match(first.lower())
-            domain, region = (m.group("prefix"), m.group("region")) if m else (first.lower(), None)
+        """Where the request goes, by the sandbox's one addressing rule (:mod:`labkit.wire.addressing`): the
+        domain's host in the URL (in-process), in the ``Host`` header, or as the path's first segment."""
+        from ..wire import addressing
+
+        http_base = addressing.endpoint_of(request)
+        address = addressing.address_of(request)
+        if address is not None and address.path in ENDPOINTS and address.host.endswith(".amazoncognito.com"):
+            m = _DOMAIN_HOST.match(address.host)
+            domain, region = (m.group("prefix"), m.group("region")) if m else (address.host, None)
             pool = self.server.pool_of_domain(domain, region)
-            return Where(pool=pool, base=f"{http_base}/{first}", path="/" + rest, http_base=http_base, domain=domain)
-        if path in ENDPOINTS:
+            return Where(pool=pool, base=address.base, path=address.path, http_base=http_base, domain=domain)
+        path = request.path or "/"
+        first, _, rest = path.lstrip("/").partition("/")
+        if address is None and "." in first and ("/" + rest) in ENDPOINTS:  # a custom domain in the path form
+            pool = self.server.pool_of_domain(first.lower(), None)
+            return Where(pool=pool, base=f"{http_base}/{first}", path="/" + rest, http_base=http_base, domain=first.lower())
+        if address is None and path in ENDPOINTS:
             return Where(pool=None, base=http_base, path=path, http_base=http_base, domain=None)
         return None
 

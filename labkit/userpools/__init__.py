@@ -59,14 +59,19 @@ class UserPools:
     def jwks(self, pool_id: str) -> dict:
         return self.sandbox.keys.jwks(pool_id)
 
-    def openid_configuration(self, pool) -> dict:
+    def openid_configuration(self, pool, served=None) -> dict:
+        """The pool's OpenID discovery document. ``served(host)`` gives the URL prefix under which the caller
+        reaches an AWS host (``https://<host>`` by default, as on AWS; labkit.wire.addressing.served over HTTP):
+        every endpoint is written with it, the ``issuer`` never is (it is what AWS puts in the tokens)."""
+        served = served or (lambda host: f"https://{host}")
         iss = self.issuer(pool.id)
+        region = pool.id.split("_", 1)[0]
         doc = {
             "authorization_endpoint": None,
             "end_session_endpoint": None,
             "id_token_signing_alg_values_supported": ["RS256"],
             "issuer": iss,
-            "jwks_uri": f"{iss}/.well-known/jwks.json",
+            "jwks_uri": f"{served(f'cognito-idp.{region}.amazonaws.com')}/{pool.id}/.well-known/jwks.json",
             "response_types_supported": ["code", "token"],
             "revocation_endpoint": None,
             "scopes_supported": ["openid", "email", "phone", "profile"],
@@ -77,7 +82,8 @@ class UserPools:
         }
         domain = pool.domain
         if domain is not None:
-            base = f"https://{domain.domain}.auth.{pool.region}.amazoncognito.com"
+            host = domain.domain if "." in domain.domain else f"{domain.domain}.auth.{pool.region}.amazoncognito.com"
+            base = served(host)
             doc.update({"authorization_endpoint": f"{base}/oauth2/authorize", "end_session_endpoint": f"{base}/logout",
                         "revocation_endpoint": f"{base}/oauth2/revoke", "token_endpoint": f"{base}/oauth2/token",
                         "userinfo_endpoint": f"{base}/oauth2/userInfo"})

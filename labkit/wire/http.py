@@ -11,6 +11,7 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from . import addressing
 from .request import Headers, Request, Response
 
 CORS = {
@@ -53,6 +54,7 @@ class WsgiApp:
             source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
             secure=False,
         )
+        addressing.arrive(request)  # <endpoint>/<aws-host>/<path> and Host: <aws-host> (labkit.wire.addressing)
         try:
             response = self.sandbox._answer(request)
         except Exception as exc:  # never kill the server thread; show the learner what broke
