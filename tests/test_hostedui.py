@@ -589,6 +589,26 @@ def test_totp_mfa_is_asked_on_the_hosted_ui(served_sb):
     assert done.headers["Location"].startswith(CALLBACK + "?code=")
 
 
+def test_email_mfa_is_asked_on_the_hosted_ui(served_sb):
+    """Email MFA (issue 16): after the password, the hosted UI asks for the code Cognito emailed."""
+    idp = boto3.client("cognito-idp")
+    pool, app = make_pool(served_sb)
+    ses = {"EmailSendingAccount": "DEVELOPER", "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/no-reply@example.com"}
+    idp.update_user_pool(UserPoolId=pool, AutoVerifiedAttributes=["email"], EmailConfiguration=ses)
+    idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", EmailMfaConfiguration={})
+    idp.admin_set_user_mfa_preference(UserPoolId=pool, Username="alice", EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    s = requests.Session()
+    page = sign_in(s, hostedui.base_url(served_sb, pool), app["ClientId"])
+    assert "code to your email address" in page.text
+    fields = form_fields(page.text)
+    wrong = s.post(form_action(page.text), data={**fields, "code": "000000"}, allow_redirects=False)
+    assert wrong.status_code == 200 and "code to your email address" in wrong.text
+    code = served_sb.inbox("alice@example.com").latest.code
+    fields = form_fields(wrong.text)
+    done = s.post(form_action(wrong.text), data={**fields, "code": code}, allow_redirects=False)
+    assert done.headers["Location"].startswith(CALLBACK + "?code=")
+
+
 def test_userinfo_needs_the_openid_scope(served_sb):
     """"The user attributes endpoint": tokens without openid (like InitiateAuth's) are not accepted."""
     pool, app = make_pool(served_sb, scopes=("aws.cognito.signin.user.admin",))

@@ -271,6 +271,7 @@ class HostedUIRoutes:
         "NEW_PASSWORD_REQUIRED": ("Change password", "Please enter a new password.", [("new_password", "New Password", "password")]),
         "SOFTWARE_TOKEN_MFA": ("Multi-factor authentication", "Enter the code from your authenticator app.", [("code", "Code", "text")]),
         "SMS_MFA": ("Multi-factor authentication", "We have sent a code by text message. Enter it below.", [("code", "Code", "text")]),
+        "EMAIL_OTP": ("Multi-factor authentication", "We have sent a code to your email address. Enter it below.", [("code", "Code", "text")]),
     }
 
     def next_step(self, request, where, authz, pool, client, username, step, error=None) -> Response:
