@@ -73,7 +73,8 @@ def test_notebook_runs_with_other_parameters_twice_in_one_kernel(path, tmp_path)
     """Papermill injects SEED=7, REGION=eu-west-1; "Run All" runs twice in the same kernel.
 
     Both runs succeed (papermill raises with the failing cell otherwise), the sandbox got the
-    parameters, and the second run shows what the first showed (after the nbval sanitizer).
+    parameters, the second run shows what the first showed (after the nbval sanitizer), and every
+    earlier cell still runs when re-run after the last one (the harness's reverse sweep).
     """
     runs = run_twice(path, OTHER_PARAMETERS, tmp_path / path.name)
     assert runs.probe == {"seed": 7, "region": "eu-west-1", "running": True}, (
@@ -83,3 +84,10 @@ def test_notebook_runs_with_other_parameters_twice_in_one_kernel(path, tmp_path)
     assert runs.first, "the first run's outputs were not recorded"
     differences = runs.differences()
     assert not differences, "the second Run All in the same kernel showed something else:\n\n" + "\n\n".join(differences)
+    failed = runs.rerun_report()
+    assert not failed, (
+        f"{len(failed)} cell(s) of {path.name} fail when re-run after the last cell (a learner re-running one "
+        "earlier cell; the harness re-runs each once, last first). Make each one re-runnable as set-up code for "
+        "real AWS is (catch the specific error of a second run, e.g. EntityAlreadyExists, UsernameExists, "
+        "ResourceInUse; get fresh tokens when a later cell let them expire):\n  " + "\n  ".join(failed)
+    )
