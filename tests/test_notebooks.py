@@ -1,6 +1,7 @@
-"""Every notebook in ``notebooks/`` (found by glob): its shape, papermill with other parameters, and
-"Run All" twice in one kernel. The stored outputs are checked by nbval (``--nbval`` in pyproject.toml
-collects ``notebooks/*.ipynb`` itself). See ``tests/notebook_harness.py``.
+"""Every notebook in ``notebooks/`` (found by glob): its shape, papermill with other parameters,
+"Run All" twice in one kernel, and each earlier cell re-run once after the last one. The stored
+outputs are checked by nbval (``--nbval`` in pyproject.toml collects ``notebooks/*.ipynb`` itself).
+See ``tests/notebook_harness.py``.
 """
 
 from __future__ import annotations
