@@ -21,6 +21,14 @@ SANDBOX_SOURCE = "import boto3\nimport labkit\n\nsb = labkit.Sandbox.fresh(seed=
 #: Parameters unlike the defaults: papermill must carry them into the notebook's sandbox.
 OTHER_PARAMETERS = {"SEED": 7, "REGION": "eu-west-1"}
 SECTIONS = ("Overview", "Prerequisites", "Check yourself", "Summary")
+#: Notebooks whose cells are not yet all re-runnable after the last one (issue 18), and why. Their other
+#: checks run as for every notebook; the sweep's failures are reported as an expected failure (xfail), and a
+#: notebook that has become re-runnable fails here until it is taken off this list.
+NOT_YET_RERUNNABLE = {
+    "01-user-pools": "13 cells reuse users, codes and tokens that later cells confirmed, revoked or let expire",
+    "07-enterprise-saml": "being rewritten on another branch; re-runnable set-up (SAML provider, roles, directory users) comes with it",
+    "10-hosted-ui-and-oauth": "the hosted-UI cells reuse a one-time code and a browser session that later cells used up or logged out",
+}
 
 
 def test_the_lab_has_notebooks():
@@ -86,6 +94,9 @@ def test_notebook_runs_with_other_parameters_twice_in_one_kernel(path, tmp_path)
     differences = runs.differences()
     assert not differences, "the second Run All in the same kernel showed something else:\n\n" + "\n\n".join(differences)
     failed = runs.rerun_report()
+    if path.stem in NOT_YET_RERUNNABLE:
+        assert failed, f"{path.name} now passes the re-run sweep: take it off NOT_YET_RERUNNABLE in {__name__}.py"
+        pytest.xfail(f"not yet re-runnable ({NOT_YET_RERUNNABLE[path.stem]}):\n  " + "\n  ".join(failed))
     assert not failed, (
         f"{len(failed)} cell(s) of {path.name} fail when re-run after the last cell (a learner re-running one "
         "earlier cell; the harness re-runs each once, last first). Make each one re-runnable as set-up code for "
