@@ -9,10 +9,19 @@ notebook (found by glob, so a new ``notebooks/NN-name.ipynb`` is covered without
 * papermill with other parameters (``SEED``, ``REGION``): the notebook still runs and the sandbox it
   starts got them;
 * "Run All" twice in one kernel, as a learner does: both runs succeed and the second run's outputs equal
-  the first's, after the same sanitizer.
+  the first's, after the same sanitizer;
+* then "re-run any single earlier cell after the last one" (issue 18): each code cell after the
+  parameters and sandbox cells runs once more, in reverse order, and every cell that fails is recorded.
 
-The last two share one kernel (:class:`RunTwiceEngine`, a papermill engine): papermill injects the
-parameters, runs every cell, then runs every cell again in the same kernel.
+The last three share one kernel (:class:`RunTwiceEngine`, a papermill engine): papermill injects the
+parameters, runs every cell, runs every cell again in the same kernel, probes the sandbox, then sweeps.
+
+Why the sweep goes in reverse (last cell first): a learner who re-runs one earlier cell does so after the
+last one ran. Going backwards, each cell runs again in the state the cells *after* it left (a later
+``sb.advance``, an upgraded guest, a role that now exists...), which is that situation. Going forwards
+would re-run cell 5 and then cell 6 in the state cell 5 just re-made, so cell 6 would mostly test the
+cascade of several create-cells run again, not one cell re-run after the last. It is an approximation:
+each cell is re-run once, after the later cells were re-run too, and not after every other cell.
 """
 
 from __future__ import annotations
@@ -113,6 +122,12 @@ class TwoRuns:
     notebook: object  # the executed notebook (second run's outputs)
     first: list = field(default_factory=list)  # first run's outputs, per cell
     probe: object = None  # what the probe cell printed after both runs (dict, or None)
+    rerun_failures: list = field(default_factory=list)  # cells that failed when re-run after the last one
+    rerun_seconds: float | None = None  # how long the re-run sweep took
+
+    def rerun_report(self) -> list[str]:
+        """Each cell that failed when re-run after the last one, as 'cell N (id, 'first line'): Error: message'."""
+        return [f"cell {f['cell']} ({f['id']}, {f['first_line']!r}): {f['error']}" for f in self.rerun_failures]
 
     def differences(self) -> list[str]:
         """Cells whose sanitized outputs differ between the two runs, each with a diff."""
@@ -153,9 +168,46 @@ def _client_class():
                     self.papermill_execute_cells()
                     if not errors_in(self.nb):
                         self.nb.metadata["labkit_probe"] = self._probe()
+                        self._rerun_sweep()
                 info_msg = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
             return self.nb
+
+        def _rerun_sweep(self):
+            """Re-run each code cell after the parameters and sandbox cells once, last cell first (see the
+            module's docstring), and record every cell that fails in ``labkit_rerun_failures``: index, first
+            line, error. The second run's outputs are put back afterwards: they are what the other checks
+            compare, and papermill fails a notebook whose cells hold an error output."""
+            import time
+
+            from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+            start = time.monotonic()
+            # papermill's injected-parameters cell is not the notebook's: skip it, and number cells as the
+            # notebook file does (the index nbval and an editor show), not as papermill's copy does.
+            injected = [i for i, cell in enumerate(self.nb.cells) if "injected-parameters" in cell.metadata.get("tags", [])]
+            code = [i for i, cell in enumerate(self.nb.cells) if cell.cell_type == "code" and i not in injected]
+            failures = []
+            for index in reversed(code[2:]):  # after the notebook's parameters cell and sandbox cell
+                cell = self.nb.cells[index]
+                if not cell.source.strip():
+                    continue
+                where = {"cell": index - sum(1 for i in injected if i < index), "id": cell.get("id"),
+                         "first_line": cell.source.strip().splitlines()[0][:80]}
+                kept = copy.deepcopy(cell.get("outputs", [])), cell.get("execution_count")
+                try:
+                    self.execute_cell(cell, index)
+                except CellExecutionError as exc:
+                    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                    error = f"{errors[0].get('ename')}: {errors[0].get('evalue')}" if errors else str(exc).strip().splitlines()[-1]
+                    failures.append({**where, "error": _strip_ansi(error)[:300]})
+                except CellTimeoutError as exc:  # the kernel may still be busy with it: stop the sweep here
+                    failures.append({**where, "error": f"timed out: {exc}"[:300]})
+                    break
+                finally:
+                    cell.outputs, cell.execution_count = kept
+            self.nb.metadata["labkit_rerun_failures"] = failures
+            self.nb.metadata["labkit_rerun_seconds"] = round(time.monotonic() - start, 2)
 
         def _probe(self):
             import nbformat
@@ -195,7 +247,8 @@ _registered = False
 
 
 def run_twice(path: Path, parameters: dict, output_path: Path, timeout: int = 300) -> TwoRuns:
-    """Run ``path`` through papermill with ``parameters``: Run All, Run All again, probe the sandbox.
+    """Run ``path`` through papermill with ``parameters``: Run All, Run All again, probe the sandbox, then
+    re-run each earlier cell once after the last one (:attr:`TwoRuns.rerun_failures` lists those that fail).
 
     Raises papermill's ``PapermillExecutionError`` (with the cell and its traceback) if either run fails.
     """
@@ -231,4 +284,5 @@ def run_twice(path: Path, parameters: dict, output_path: Path, timeout: int = 30
             f"{path.name} with parameters {parameters}: cell [{exc.exec_count}] failed in {which}:\n"
             f"{exc.source}\n---\n{tail}\n(executed copy: {output_path})"
         ) from None
-    return TwoRuns(notebook=nb, first=nb.metadata.get("labkit_first_run", []), probe=nb.metadata.get("labkit_probe"))
+    return TwoRuns(notebook=nb, first=nb.metadata.get("labkit_first_run", []), probe=nb.metadata.get("labkit_probe"),
+                   rerun_failures=list(nb.metadata.get("labkit_rerun_failures", [])), rerun_seconds=nb.metadata.get("labkit_rerun_seconds"))

@@ -242,6 +242,25 @@ def test_pool_without_roles_is_invalid_configuration(sb, ci):
         "InvalidIdentityPoolConfigurationException", "Invalid identity pool configuration. Check assigned IAM roles for this pool.")
 
 
+def test_quick_identity_pool_runs_again_and_its_roles_trust_the_new_pool(sb, ci):
+    """A notebook cell calling quick_identity_pool may run twice: the second call meets the roles of the first
+    (CreateRole says EntityAlreadyExists), keeps them and points their trust policies at the new pool, so
+    guests of the new pool get the guest role and guests of the old one no longer do."""
+    first = quick_identity_pool(sb, "Again")
+    second = quick_identity_pool(sb, "Again")
+    assert second["IdentityPoolId"] != first["IdentityPoolId"]
+    assert (second["AuthenticatedRoleArn"], second["UnauthenticatedRoleArn"]) == (first["AuthenticatedRoleArn"], first["UnauthenticatedRoleArn"])
+    iam = boto3.client("iam")
+    trust = iam.get_role(RoleName="Cognito_AgainUnauth_Role")["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"] == second["IdentityPoolId"]
+    assert iam.list_role_policies(RoleName="Cognito_AgainUnauth_Role")["PolicyNames"] == ["oneClick_Cognito_AgainUnauth_Role"]
+    new_guest = ci.get_id(IdentityPoolId=second["IdentityPoolId"])["IdentityId"]
+    c = ci.get_credentials_for_identity(IdentityId=new_guest)["Credentials"]
+    assert creds_client("sts", c).get_caller_identity()["Arn"].endswith(":assumed-role/Cognito_AgainUnauth_Role/CognitoIdentityCredentials")
+    old_guest = ci.get_id(IdentityPoolId=first["IdentityPoolId"])["IdentityId"]
+    assert error_of(ci.get_credentials_for_identity, IdentityId=old_guest)[0] == "InvalidIdentityPoolConfigurationException"
+
+
 def test_role_trusting_another_pool_is_invalid_configuration(sb, ci, pool):
     """The enhanced flow evaluates the role's trust policy (raw moto ignores it)."""
     pid = pool["IdentityPoolId"]

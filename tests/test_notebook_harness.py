@@ -133,3 +133,70 @@ def test_nbval_fails_on_an_edited_stored_output_and_passes_on_sanitized_differen
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 1 and failed[0].startswith("FAILED b_edited.ipynb::Cell 1"), result.stdout
     assert "3 user pools" in result.stdout and "2 user pools" in result.stdout
+
+
+TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, '
+         '"Action": "sts:AssumeRole"}]}')
+
+
+@pytest.mark.notebook
+def test_a_cell_that_fails_when_re_run_after_the_last_one_is_caught(tmp_path):
+    """Run All twice passes (the sandbox cell starts afresh each time), but re-running the CreateRole cell after the
+    last one meets its own role: the sweep names the cell (numbered as in the notebook file), its first line and
+    AWS's error, and leaves the second run's outputs for the other checks."""
+    path = _notebook(
+        tmp_path, SANDBOX,
+        f'iam = boto3.client("iam")  # make the app\'s role\niam.create_role(RoleName="app", AssumeRolePolicyDocument={TRUST!r})',
+        'print(iam.get_role(RoleName="app")["Role"]["RoleName"])',
+    )
+    runs = run_twice(path, OTHER, tmp_path / "out.ipynb")
+    assert runs.probe == {"seed": 7, "region": "eu-west-1", "running": True}
+    assert runs.differences() == []
+    (failure,) = runs.rerun_failures
+    assert failure["cell"] == 2 and failure["first_line"] == 'iam = boto3.client("iam")  # make the app\'s role'
+    assert failure["error"].startswith("EntityAlreadyExistsException: ") and "Role with name app already exists." in failure["error"]
+    (line,) = runs.rerun_report()
+    assert line.startswith("cell 2 (") and "EntityAlreadyExists" in line
+    assert not [o for cell in runs.notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+@pytest.mark.notebook
+def test_a_re_runnable_set_up_cell_passes_the_sweep(tmp_path):
+    """The same cell written as set-up code for AWS: a second run finds the role and updates its trust policy."""
+    path = _notebook(
+        tmp_path, SANDBOX,
+        'iam = boto3.client("iam")\n'
+        "try:\n"
+        f'    iam.create_role(RoleName="app", AssumeRolePolicyDocument={TRUST!r})\n'
+        "except iam.exceptions.EntityAlreadyExistsException:  # ran before\n"
+        f'    iam.update_assume_role_policy(RoleName="app", PolicyDocument={TRUST!r})',
+        'print(iam.get_role(RoleName="app")["Role"]["RoleName"])',
+    )
+    runs = run_twice(path, OTHER, tmp_path / "out.ipynb")
+    assert runs.rerun_failures == [] and runs.rerun_report() == []
+    assert isinstance(runs.rerun_seconds, float) and runs.rerun_seconds >= 0
+
+
+@pytest.mark.notebook
+def test_the_sweep_re_runs_each_later_cell_once_last_first(tmp_path):
+    """Each cell writes its letter to a file: two Run Alls (abc abc), then the sweep: c, then b; not the
+    parameters cell, papermill's injected cell or the cell after the parameters (the sandbox cell's place)."""
+    log = tmp_path / "order.txt"
+    path = _notebook(tmp_path, *[f"open({str(log)!r}, 'a').write({letter!r})" for letter in "abc"])
+    runs = run_twice(path, OTHER, tmp_path / "out.ipynb")
+    assert log.read_text() == "abcabccb"
+    assert runs.rerun_failures == []
+
+
+@pytest.mark.notebook
+def test_a_cell_broken_by_what_a_later_cell_did_is_caught(tmp_path):
+    """A cell that uses a token a later cell let expire (it moved the clock) fails in the sweep; the cells
+    that move the clock and make the token, re-run themselves, pass."""
+    path = _notebook(
+        tmp_path, "clock = [0]",
+        "token = {'exp': clock[0] + 3600}",
+        "assert token['exp'] > clock[0], 'the token has expired'\nprint('used the token')",
+        "clock[0] += 3601  # an hour later",
+    )
+    runs = run_twice(path, OTHER, tmp_path / "out.ipynb")
+    assert [(f["cell"], f["error"]) for f in runs.rerun_failures] == [(3, "AssertionError: the token has expired")]

@@ -1,6 +1,7 @@
-"""Every notebook in ``notebooks/`` (found by glob): its shape, papermill with other parameters, and
-"Run All" twice in one kernel. The stored outputs are checked by nbval (``--nbval`` in pyproject.toml
-collects ``notebooks/*.ipynb`` itself). See ``tests/notebook_harness.py``.
+"""Every notebook in ``notebooks/`` (found by glob): its shape, papermill with other parameters,
+"Run All" twice in one kernel, and each earlier cell re-run once after the last one. The stored
+outputs are checked by nbval (``--nbval`` in pyproject.toml collects ``notebooks/*.ipynb`` itself).
+See ``tests/notebook_harness.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ SANDBOX_SOURCE = "import boto3\nimport labkit\n\nsb = labkit.Sandbox.fresh(seed=
 #: Parameters unlike the defaults: papermill must carry them into the notebook's sandbox.
 OTHER_PARAMETERS = {"SEED": 7, "REGION": "eu-west-1"}
 SECTIONS = ("Overview", "Prerequisites", "Check yourself", "Summary")
+#: Notebooks whose cells are not yet all re-runnable after the last one (issue 18), and why. Their other
+#: checks run as for every notebook; the sweep's failures are reported as an expected failure (xfail), and a
+#: notebook that has become re-runnable fails here until it is taken off this list.
+NOT_YET_RERUNNABLE = {
+    "01-user-pools": "13 cells reuse users, codes and tokens that later cells confirmed, revoked or let expire",
+    "07-enterprise-saml": "being rewritten on another branch; re-runnable set-up (SAML provider, roles, directory users) comes with it",
+    "10-hosted-ui-and-oauth": "the hosted-UI cells reuse a one-time code and a browser session that later cells used up or logged out",
+}
 
 
 def test_the_lab_has_notebooks():
@@ -73,7 +82,8 @@ def test_notebook_runs_with_other_parameters_twice_in_one_kernel(path, tmp_path)
     """Papermill injects SEED=7, REGION=eu-west-1; "Run All" runs twice in the same kernel.
 
     Both runs succeed (papermill raises with the failing cell otherwise), the sandbox got the
-    parameters, and the second run shows what the first showed (after the nbval sanitizer).
+    parameters, the second run shows what the first showed (after the nbval sanitizer), and every
+    earlier cell still runs when re-run after the last one (the harness's reverse sweep).
     """
     runs = run_twice(path, OTHER_PARAMETERS, tmp_path / path.name)
     assert runs.probe == {"seed": 7, "region": "eu-west-1", "running": True}, (
@@ -83,3 +93,13 @@ def test_notebook_runs_with_other_parameters_twice_in_one_kernel(path, tmp_path)
     assert runs.first, "the first run's outputs were not recorded"
     differences = runs.differences()
     assert not differences, "the second Run All in the same kernel showed something else:\n\n" + "\n\n".join(differences)
+    failed = runs.rerun_report()
+    if path.stem in NOT_YET_RERUNNABLE:
+        assert failed, f"{path.name} now passes the re-run sweep: take it off NOT_YET_RERUNNABLE in {__name__}.py"
+        pytest.xfail(f"not yet re-runnable ({NOT_YET_RERUNNABLE[path.stem]}):\n  " + "\n  ".join(failed))
+    assert not failed, (
+        f"{len(failed)} cell(s) of {path.name} fail when re-run after the last cell (a learner re-running one "
+        "earlier cell; the harness re-runs each once, last first). Make each one re-runnable as set-up code for "
+        "real AWS is (catch the specific error of a second run, e.g. EntityAlreadyExists, UsernameExists, "
+        "ResourceInUse; get fresh tokens when a later cell let them expire):\n  " + "\n  ".join(failed)
+    )

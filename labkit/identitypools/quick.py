@@ -37,6 +37,9 @@ def quick_identity_pool(sb, name: str, *, allow_guests: bool = True, user_pool: 
     AWS's old default permissions (Cognito Sync and Mobile Analytics only). ``user_pool`` is
     ``(user pool id, app client id)``. Returns ``IdentityPoolId``, ``AuthenticatedRoleArn``,
     ``UnauthenticatedRoleArn``.
+
+    Re-runnable, as a notebook cell must be: if the roles exist (the cell ran before), their trust policies are
+    updated to trust the new pool and their default inline policy is put again (PutRolePolicy replaces it).
     """
     import boto3
 
@@ -65,7 +68,14 @@ def quick_identity_pool(sb, name: str, *, allow_guests: bool = True, user_pool: 
     arns = {}
     for kind, amr, role_name in (("authenticated", "authenticated", f"Cognito_{slug}Auth_Role"),
                                  ("unauthenticated", "unauthenticated", f"Cognito_{slug}Unauth_Role")):
-        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_trust_policy(pool_id, amr)))["Role"]
+        trust = json.dumps(_trust_policy(pool_id, amr))
+        try:
+            role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust)["Role"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            # The cell ran before: the role is there, trusting the pool made then. Point it at this pool (a
+            # role's trust policy is replaced whole by UpdateAssumeRolePolicy) and keep its name and ARN.
+            iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=trust)
+            role = iam.get_role(RoleName=role_name)["Role"]
         iam.put_role_policy(RoleName=role_name, PolicyName=f"oneClick_{role_name}", PolicyDocument=json.dumps(DEFAULT_ROLE_POLICY))
         arns[kind] = role["Arn"]
     cognito.set_identity_pool_roles(IdentityPoolId=pool_id, Roles=arns)
