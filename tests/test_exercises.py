@@ -119,6 +119,32 @@ def _delete_provider(ad, provider_arn):
     boto3.client("iam").delete_saml_provider(SAMLProviderArn=provider_arn)
 
 
+def _saml_identity(identity_pool_id, provider_arn, saml_response, role_arn, **extra):
+    cognito = boto3.client("cognito-identity")
+    logins = {provider_arn: saml_response}
+    identity_id = cognito.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
+    return cognito.get_credentials_for_identity(IdentityId=identity_id, Logins=logins, **extra)["Credentials"]
+
+
+def _saml_default_role(identity_pool_id, provider_arn, saml_response, role_arn):
+    return _saml_identity(identity_pool_id, provider_arn, saml_response, role_arn)
+
+
+def _saml_straight_to_sts(identity_pool_id, provider_arn, saml_response, role_arn):
+    out = boto3.client("sts").assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider_arn, SAMLAssertion=saml_response)
+    return out["Credentials"]
+
+
+def _saml_first_granted_role(identity_pool_id, provider_arn, saml_response, role_arn):
+    from lxml import etree
+
+    from labkit import saml
+
+    root = etree.fromstring(saml.decode(saml_response))
+    first = root.find(f".//{{{saml.ASSERTION}}}Attribute[@Name='{saml.ATTR_ROLE}']/{{{saml.ASSERTION}}}AttributeValue").text
+    return _saml_identity(identity_pool_id, provider_arn, saml_response, role_arn, CustomRoleArn=first.split(",")[0])
+
+
 def _sync_count_zero(sync, pool_id, identity_id, dataset, key, value):
     token = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)["SyncSessionToken"]
     sync.update_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset, SyncSessionToken=token,
@@ -199,6 +225,7 @@ WRONG = {
                       "for another application": "AccessDenied", "redeemed 6 minutes later": "InvalidIdentityToken"}],
     "07.2": [lambda: _saml_trust(first_only=True), lambda: _saml_trust(aud="urn:amazon:webservices")],
     "07.3": [lambda: _rotate_again, lambda: _delete_provider],
+    "07.4": [lambda: _saml_default_role, lambda: _saml_straight_to_sts, lambda: _saml_first_granted_role],
     "08.1": [lambda: 1, lambda: 2, lambda: "0"],
     "08.2": [lambda: _sync_count_zero, lambda: _dataset_count],
     "08.3": [lambda: _save(None), lambda: _save("attribute_not_exists(Version)")],
@@ -329,6 +356,10 @@ CHEATS = {
              lambda: (lambda arns: {"Version": "2012-10-17", "Statement": [
                  solution("07.2")(arns)["Statement"][0],
                  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})],
+    "07.4": [lambda: _first_answer_forever(solution("07.4")),
+             lambda: (lambda pool_id, arn, response, role: solution("07.4")(
+                 boto3.client("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"][0]["IdentityPoolId"],
+                 arn, response, role))],
     "08.3": [lambda: _racy_save],
     "09.1": [lambda: (lambda region, pool: f"cognito-idp.{labkit.Sandbox.current().region}.amazonaws.com/{pool}")],
     "10.1": [lambda: labkit.hostedui.code_challenge, lambda: _first_answer_forever(solution("10.1"))],
