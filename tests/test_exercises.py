@@ -145,6 +145,28 @@ def _saml_first_granted_role(identity_pool_id, provider_arn, saml_response, role
     return _saml_identity(identity_pool_id, provider_arn, saml_response, role_arn, CustomRoleArn=first.split(",")[0])
 
 
+def _hash_of(message, key="secret", encode=lambda d: base64.b64encode(d).decode()):
+    """A SECRET_HASH function built wrong in one way: ``message(client_id, username)``, ``key`` names the HMAC key."""
+    import hmac
+
+    def secret_hash(client_id, client_secret, username):
+        k = {"secret": client_secret, "client": client_id}[key]
+        return encode(hmac.new(k.encode(), message(client_id, username).encode(), hashlib.sha256).digest())
+    return secret_hash
+
+
+def _trust_repair(statement):
+    def repair_trust(identity_pool_id, role_name):
+        doc = {"Version": "2012-10-17", "Statement": statement(identity_pool_id)}
+        boto3.client("iam").update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(doc))
+    return repair_trust
+
+
+def _web_identity(conditions):
+    return lambda pool_id: [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                             "Action": "sts:AssumeRoleWithWebIdentity", "Condition": conditions(pool_id)}]
+
+
 def _sync_count_zero(sync, pool_id, identity_id, dataset, key, value):
     token = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)["SyncSessionToken"]
     sync.update_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset, SyncSessionToken=token,
@@ -240,6 +262,12 @@ WRONG = {
     "10.3": [lambda: _authorize(code_challenge=lambda v: v, code_challenge_method="plain"),
              lambda: _authorize(drop=("code_challenge", "code_challenge_method")),
              lambda: _authorize(scope="email profile")],
+    "12.1": [lambda: _hash_of(lambda c, u: c + u), lambda: _hash_of(lambda c, u: u + c, encode=lambda d: d.hex()),
+             lambda: _hash_of(lambda c, u: u + c, key="client"), lambda: _hash_of(lambda c, u: u)],
+    "12.2": [lambda: _trust_repair(_web_identity(lambda p: {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}})),
+             lambda: _trust_repair(_web_identity(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p}})),
+             lambda: _trust_repair(lambda p: [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                                               "Action": "sts:AssumeRoleWithWebIdentity"}])],
     "11.1": [lambda: dict.fromkeys(["access token, no scopes on the method", "ID token, scopes on the method",
                                     "expired ID token", "wrong path"], (401, "Unauthorized")),
              lambda: {"access token, no scopes on the method": (403, "Forbidden"), "ID token, scopes on the method": (401, "Unauthorized"),
@@ -363,7 +391,19 @@ CHEATS = {
     "08.3": [lambda: _racy_save],
     "09.1": [lambda: (lambda region, pool: f"cognito-idp.{labkit.Sandbox.current().region}.amazonaws.com/{pool}")],
     "10.1": [lambda: labkit.hostedui.code_challenge, lambda: _first_answer_forever(solution("10.1"))],
+    "12.1": [lambda: labkit.userpools.clients.secret_hash, lambda: _first_answer_forever(solution("12.1")),
+             lambda: (lambda client_id, client_secret, username: solution("12.1")(client_id, client_secret, "alice"))],
+    "12.2": [lambda: _first_answer_forever(_trust_repair(lambda p: solution_trust(p))),
+             lambda: (lambda pool_id, role: _trust_repair(lambda p: solution_trust(p) + [
+                 {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}])(pool_id, role)),
+             lambda: _trust_repair(lambda p: solution_trust(p, amr=["authenticated", "unauthenticated"]))],
 }
+
+
+def solution_trust(pool_id, amr="authenticated"):
+    """The statements of 12.2's model trust policy (for cheats built on it)."""
+    return _web_identity(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p},
+                                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr}})(pool_id)
 
 #: The right answer of each "value" exercise must not appear in a failed verdict of a wrong answer.
 RIGHT_VALUE = {"01.1": "UserNotConfirmedException", "04.1": "NotAuthorizedException"}
