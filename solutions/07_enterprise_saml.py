@@ -1,4 +1,4 @@
-"""Model solutions of notebook 07 · Enterprise SAML (exercises 07.1-07.3), written as a learner writes them."""
+"""Model solutions of notebook 07 · Enterprise SAML (exercises 07.1-07.4), written as a learner writes them."""
 
 import boto3
 
@@ -31,4 +31,13 @@ def trust_new_certificate(ad, provider_arn):
     boto3.client("iam").update_saml_provider(SAMLProviderArn=provider_arn, SAMLMetadataDocument=ad.metadata)
 
 
-ANSWERS = {"07.1": predictions, "07.2": shared_trust_policy, "07.3": trust_new_certificate}
+# 07.4 · The role the app asks for
+def credentials_for_role(identity_pool_id, provider_arn, saml_response, role_arn):
+    """AWS credentials for role_arn, from the identity pool, for the user of saml_response."""
+    cognito = boto3.client("cognito-identity")
+    logins = {provider_arn: saml_response}
+    identity_id = cognito.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
+    return cognito.get_credentials_for_identity(IdentityId=identity_id, Logins=logins, CustomRoleArn=role_arn)["Credentials"]
+
+
+ANSWERS = {"07.1": predictions, "07.2": shared_trust_policy, "07.3": trust_new_certificate, "07.4": credentials_for_role}

@@ -119,6 +119,54 @@ def _delete_provider(ad, provider_arn):
     boto3.client("iam").delete_saml_provider(SAMLProviderArn=provider_arn)
 
 
+def _saml_identity(identity_pool_id, provider_arn, saml_response, role_arn, **extra):
+    cognito = boto3.client("cognito-identity")
+    logins = {provider_arn: saml_response}
+    identity_id = cognito.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
+    return cognito.get_credentials_for_identity(IdentityId=identity_id, Logins=logins, **extra)["Credentials"]
+
+
+def _saml_default_role(identity_pool_id, provider_arn, saml_response, role_arn):
+    return _saml_identity(identity_pool_id, provider_arn, saml_response, role_arn)
+
+
+def _saml_straight_to_sts(identity_pool_id, provider_arn, saml_response, role_arn):
+    out = boto3.client("sts").assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider_arn, SAMLAssertion=saml_response)
+    return out["Credentials"]
+
+
+def _saml_first_granted_role(identity_pool_id, provider_arn, saml_response, role_arn):
+    from lxml import etree
+
+    from labkit import saml
+
+    root = etree.fromstring(saml.decode(saml_response))
+    first = root.find(f".//{{{saml.ASSERTION}}}Attribute[@Name='{saml.ATTR_ROLE}']/{{{saml.ASSERTION}}}AttributeValue").text
+    return _saml_identity(identity_pool_id, provider_arn, saml_response, role_arn, CustomRoleArn=first.split(",")[0])
+
+
+def _hash_of(message, key="secret", encode=lambda d: base64.b64encode(d).decode()):
+    """A SECRET_HASH function built wrong in one way: ``message(client_id, username)``, ``key`` names the HMAC key."""
+    import hmac
+
+    def secret_hash(client_id, client_secret, username):
+        k = {"secret": client_secret, "client": client_id}[key]
+        return encode(hmac.new(k.encode(), message(client_id, username).encode(), hashlib.sha256).digest())
+    return secret_hash
+
+
+def _trust_repair(statement):
+    def repair_trust(identity_pool_id, role_name):
+        doc = {"Version": "2012-10-17", "Statement": statement(identity_pool_id)}
+        boto3.client("iam").update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(doc))
+    return repair_trust
+
+
+def _web_identity(conditions):
+    return lambda pool_id: [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                             "Action": "sts:AssumeRoleWithWebIdentity", "Condition": conditions(pool_id)}]
+
+
 def _sync_count_zero(sync, pool_id, identity_id, dataset, key, value):
     token = sync.list_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset)["SyncSessionToken"]
     sync.update_records(IdentityPoolId=pool_id, IdentityId=identity_id, DatasetName=dataset, SyncSessionToken=token,
@@ -203,6 +251,7 @@ WRONG = {
                       "for another application": "AccessDenied", "redeemed 6 minutes later": "InvalidIdentityToken"}],
     "07.2": [lambda: _saml_trust(first_only=True), lambda: _saml_trust(aud="urn:amazon:webservices")],
     "07.3": [lambda: _rotate_again, lambda: _delete_provider],
+    "07.4": [lambda: _saml_default_role, lambda: _saml_straight_to_sts, lambda: _saml_first_granted_role],
     "08.1": [lambda: 1, lambda: 2, lambda: "0"],
     "08.2": [lambda: _sync_count_zero, lambda: _dataset_count],
     "08.3": [lambda: _save(None), lambda: _save("attribute_not_exists(Version)")],
@@ -217,6 +266,12 @@ WRONG = {
     "10.3": [lambda: _authorize(code_challenge=lambda v: v, code_challenge_method="plain"),
              lambda: _authorize(drop=("code_challenge", "code_challenge_method")),
              lambda: _authorize(scope="email profile")],
+    "12.1": [lambda: _hash_of(lambda c, u: c + u), lambda: _hash_of(lambda c, u: u + c, encode=lambda d: d.hex()),
+             lambda: _hash_of(lambda c, u: u + c, key="client"), lambda: _hash_of(lambda c, u: u)],
+    "12.2": [lambda: _trust_repair(_web_identity(lambda p: {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}})),
+             lambda: _trust_repair(_web_identity(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p}})),
+             lambda: _trust_repair(lambda p: [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                                               "Action": "sts:AssumeRoleWithWebIdentity"}])],
     "11.1": [lambda: dict.fromkeys(["access token, no scopes on the method", "ID token, scopes on the method",
                                     "expired ID token", "wrong path"], (401, "Unauthorized")),
              lambda: {"access token, no scopes on the method": (403, "Forbidden"), "ID token, scopes on the method": (401, "Unauthorized"),
@@ -382,10 +437,26 @@ CHEATS = {
              lambda: (lambda arns: {"Version": "2012-10-17", "Statement": [
                  solution("07.2")(arns)["Statement"][0],
                  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})],
+    "07.4": [lambda: _first_answer_forever(solution("07.4")),
+             lambda: (lambda pool_id, arn, response, role: solution("07.4")(
+                 boto3.client("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"][0]["IdentityPoolId"],
+                 arn, response, role))],
     "08.3": [lambda: _racy_save],
     "09.1": [lambda: (lambda region, pool: f"cognito-idp.{labkit.Sandbox.current().region}.amazonaws.com/{pool}")],
     "10.1": [lambda: labkit.hostedui.code_challenge, lambda: _first_answer_forever(solution("10.1"))],
+    "12.1": [lambda: labkit.userpools.clients.secret_hash, lambda: _first_answer_forever(solution("12.1")),
+             lambda: (lambda client_id, client_secret, username: solution("12.1")(client_id, client_secret, "alice"))],
+    "12.2": [lambda: _first_answer_forever(_trust_repair(lambda p: solution_trust(p))),
+             lambda: (lambda pool_id, role: _trust_repair(lambda p: solution_trust(p) + [
+                 {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}])(pool_id, role)),
+             lambda: _trust_repair(lambda p: solution_trust(p, amr=["authenticated", "unauthenticated"]))],
 }
+
+
+def solution_trust(pool_id, amr="authenticated"):
+    """The statements of 12.2's model trust policy (for cheats built on it)."""
+    return _web_identity(lambda p: {"StringEquals": {"cognito-identity.amazonaws.com:aud": p},
+                                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr}})(pool_id)
 
 #: The right answer of each "value" exercise must not appear in a failed verdict of a wrong answer.
 RIGHT_VALUE = {"03.1": "ESSENTIALS", "01.1": "UserNotConfirmedException", "04.1": "NotAuthorizedException"}

@@ -358,6 +358,22 @@ def test_user_pool_logins_are_checked(sb, ci, user_pool):
         "NotAuthorizedException", "Invalid login token. Missing a required claim: aud")
 
 
+def test_a_logins_key_that_is_not_the_tokens_issuer(sb, ci, user_pool):
+    """A user-pool ID token under a mistyped key is "Issuer doesn't match providerName" (AWS's text in
+    aws-sdk-android#444: key cognito-idp.eu_west_1...; aws-sdk-ios#438: "(null)/<pool id>"; amazon-cognito-identity-js#391,
+    #407), not an unsupported provider; a key that is the issuer of a pool the identity pool does not list stays
+    "not from a supported provider"."""
+    pool_id, client_id = user_pool
+    pid = quick_identity_pool(sb, "Keys", allow_guests=False, user_pool=user_pool)["IdentityPoolId"]
+    token = mint_id_token(sb, pool_id, client_id)
+    for key in (f"cognito-idp.us_east_1.amazonaws.com/{pool_id}", f"cognito-idp.amazonaws.com/{pool_id}", pool_id, "loginKey"):
+        assert error_of(ci.get_id, IdentityPoolId=pid, Logins={key: token}) == (
+            "NotAuthorizedException", "Invalid login token. Issuer doesn't match providerName"), key
+    other = boto3.client("cognito-idp").create_user_pool(PoolName="Unlisted")["UserPool"]["Id"]
+    assert error_of(ci.get_id, IdentityPoolId=pid, Logins={f"cognito-idp.us-east-1.amazonaws.com/{other}": mint_id_token(sb, other, client_id)}) == (
+        "NotAuthorizedException", "Token is not from a supported provider of this identity pool.")
+
+
 def test_server_side_token_check_refuses_disabled_users(sb, ci, user_pool):
     pool_id, client_id = user_pool
     provider = f"cognito-idp.us-east-1.amazonaws.com/{pool_id}"

@@ -1,7 +1,9 @@
 """Exercises of notebook 07 · Enterprise SAML: predict STS's answers, write a trust policy, survive a
-certificate rollover.
+certificate rollover, get identity-pool credentials for the role the app asks for.
 
-AWS: STS ``AssumeRoleWithSAML``; IAM User Guide "SAML 2.0 federation", "Troubleshoot SAML federation".
+AWS: STS ``AssumeRoleWithSAML``; IAM User Guide "SAML 2.0 federation", "Troubleshoot SAML federation";
+Amazon Cognito Developer Guide "Setting up SAML as an identity pool IdP" (saml-identity-provider.html:
+``Logins`` keyed by the SAML provider ARN, ``CustomRoleArn`` when the assertion grants several roles).
 """
 
 from __future__ import annotations
@@ -178,6 +180,77 @@ def _check_rollover(trust_new_certificate, run):
                "Update the provider in place rather than deleting it.", passed_text="The same provider (same ARN) is kept.")
 
 
+
+
+# ---------------------------------------------------------------------------------------------- 07.4
+def cognito_trust_policy(identity_pool_id: str) -> dict:
+    """The trust policy of a role an identity pool gives its signed-in identities (aud and amr)."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}
+
+
+class SamlIdentityPool:
+    """A directory of its own, its IAM SAML provider, an identity pool listing it in SamlProviderARNs and
+    two roles (reader, writer) that the group ``App-Users`` grants; users the notebook never made."""
+
+    def __init__(self, run, label: str):
+        self.run = run
+        iam = fx.client(run, "iam")
+        name = run.name(f"ex07{label}")
+        self.ad = run.sb.idp("active-directory", directory=name)
+        self.provider_arn = iam.create_saml_provider(Name=f"{name.capitalize()}Saml", SAMLMetadataDocument=self.ad.metadata)["SAMLProviderArn"]
+        self.pool_id = fx.client(run, "cognito-identity").create_identity_pool(
+            IdentityPoolName=name, AllowUnauthenticatedIdentities=False, SamlProviderARNs=[self.provider_arn])["IdentityPoolId"]
+        trust = json.dumps(cognito_trust_policy(self.pool_id))
+        self.reader, self.writer = (iam.create_role(RoleName=f"{name.capitalize()}{kind}", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+                                    for kind in ("Reader", "Writer"))
+        fx.client(run, "cognito-identity").set_identity_pool_roles(IdentityPoolId=self.pool_id, Roles={"authenticated": self.reader})
+        self.ad.grant("App-Users", self.reader, self.provider_arn)
+        self.ad.grant("App-Users", self.writer, self.provider_arn)
+        for user in ("dana", "erik"):
+            if user not in self.ad.users:
+                self.ad.add_user(user, "Directory-2026", groups=["App-Users"])
+
+    def sign_in(self, user: str) -> str:
+        return self.ad.sign_in(user, "Directory-2026")
+
+
+def _check_saml_credentials(credentials_for_role, run):
+    if not callable(credentials_for_role):
+        run.stop(f"credentials_for_role is a {type(credentials_for_role).__name__}, not a function.",
+                 "Define it with def credentials_for_role(identity_pool_id, provider_arn, saml_response, role_arn): ...")
+    corp, other = SamlIdentityPool(run, "ip"), SamlIdentityPool(run, "iq")  # two companies: the function must use its arguments
+    seen = {}
+    for corp, user, role, what in ((corp, "dana", corp.writer, "the writer role"), (corp, "dana", corp.reader, "the reader role"),
+                                   (other, "erik", other.writer, "the writer role of another company's pool")):
+        creds = run.call(credentials_for_role, corp.pool_id, corp.provider_arn, corp.sign_in(user), role,
+                         doing=f"getting {user}'s credentials for {what}",
+                         advice="The identity pool takes the SAMLResponse in Logins, keyed by the SAML provider's ARN.")
+        if not isinstance(creds, dict) or not creds.get("AccessKeyId"):
+            run.stop(f"For {user} and {what} your function returned {type(creds).__name__}, not the Credentials dict.",
+                     "Return the Credentials of GetCredentialsForIdentity's answer.")
+        issued = run.sb.issued.get(creds["AccessKeyId"])
+        if issued is None:
+            run.stop(f"The credentials for {user} are not ones this sandbox issued.", "Return the credentials AWS gave your call.")
+        context = getattr(issued, "context", {}) or {}
+        from_pool = context.get("cognito-identity.amazonaws.com:aud") == corp.pool_id
+        if not run.expect(from_pool, f"{user}'s credentials for {what} do not come from the identity pool the function was given.",
+                          "Ask Cognito Identity (GetId, then GetCredentialsForIdentity) of the identity_pool_id argument; "
+                          "STS alone cannot give these roles, which trust cognito-identity.amazonaws.com.",
+                          passed_text=f"{user}'s credentials come from the identity pool."):
+            return
+        run.expect(issued.role_arn == role, f"{user} asked for {what} but got the role {fx.role_name(issued.role_arn)}.",
+                   "The assertion grants two roles: the identity pool takes the one the app names, in the "
+                   "GetCredentialsForIdentity request.", passed_text=f"{user} gets {what}.")
+        seen.setdefault(user, set()).add(context.get("cognito-identity.amazonaws.com:sub"))
+    run.expect(len(seen.get("dana", ())) == 1, "Dana's two calls did not use one identity.",
+               "GetId with the user's own login returns that user's identity, the same every time.",
+               passed_text="Dana's two calls use her one identity.")
+
+
 EXERCISES = [
     Exercise(
         id="07.1", notebook=NOTEBOOK, level="read", kind="value",
@@ -227,5 +300,21 @@ EXERCISES = [
         hints=["IAM knows the certificate only through the metadata you registered.",
                "iam.update_saml_provider(SAMLProviderArn=..., SAMLMetadataDocument=ad.metadata)."],
         checker=_check_rollover,
+    ),
+    Exercise(
+        id="07.4", notebook=NOTEBOOK, level="use", kind="function",
+        title="The role the app asks for",
+        prompt="An identity pool lists a directory's IAM SAML provider in `SamlProviderARNs`, and the directory's group "
+               "grants two roles. Write `credentials_for_role(identity_pool_id, provider_arn, saml_response, role_arn)` "
+               "returning the `Credentials` Cognito Identity gives for `role_arn`. The check makes a directory, an "
+               "identity pool and users of its own, and asks for each role.",
+        starter=("def credentials_for_role(identity_pool_id, provider_arn, saml_response, role_arn):\n"
+                 '    """AWS credentials for role_arn, from the identity pool, for the user of saml_response."""\n'
+                 "    ...\n\n"
+                 'check("07.4", credentials_for_role)'),
+        hints=["Step 10 does it for Alice.",
+               "Logins={provider_arn: saml_response} in GetId and in GetCredentialsForIdentity.",
+               "With several roles in the assertion, GetCredentialsForIdentity needs to be told which one."],
+        checker=_check_saml_credentials,
     ),
 ]

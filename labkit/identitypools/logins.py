@@ -45,6 +45,11 @@ def check_login(sb, pool, provider: str, token: str) -> wi.WebIdentity:
             return wi.openid(sb, token, provider, registered.client_id_list)
         if provider in pool.saml_provider_arns:
             return _saml_login(sb, provider, token)
+        if _user_pool_issuer(token) not in (None, provider):
+            # A user-pool token under a key that is not its issuer (a typo, a region written eu_west_1, a
+            # literal "loginKey", "(null)/<pool id>"): AWS compares the key with the token's iss first
+            # (aws-sdk-android#444, aws-sdk-ios#438, amazon-cognito-identity-js#391, #407).
+            raise wi.IssuerMismatch()
     except wi.LoginRejected as why:
         raise NotAuthorizedException(f"Invalid login token. {why.reason}") from None
     raise NotAuthorizedException(UNSUPPORTED_PROVIDER)
@@ -57,6 +62,19 @@ def check_logins(sb, pool, logins: dict) -> list[wi.WebIdentity]:
     if len(logins) > MAX_LOGINS:
         raise InvalidParameterException("A maximum of 10 logins can be provided.")
     return [check_login(sb, pool, provider, token) for provider, token in logins.items()]
+
+
+def _user_pool_issuer(token) -> str | None:
+    """The ``iss`` of a user-pool JWT without its ``https://`` (``cognito-idp.<region>.amazonaws.com/<pool id>``),
+    read unverified; None if ``token`` is not one."""
+    import jwt
+
+    try:
+        iss = jwt.decode(str(token), options={"verify_signature": False}).get("iss")
+    except (jwt.PyJWTError, TypeError, ValueError):
+        return None
+    host_path = iss[len("https://"):] if isinstance(iss, str) and iss.startswith("https://") else ""
+    return host_path if wi.USER_POOL_PROVIDER.match(host_path) else None
 
 
 def _saml_login(sb, provider_arn: str, assertion: str) -> wi.WebIdentity:

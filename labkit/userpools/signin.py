@@ -193,6 +193,8 @@ class SignIn:
             raise InvalidParameter(f"1 validation error detected: Value '{name}' at 'authFlow' failed to satisfy constraint: "
                                    f"Member must satisfy enum value set: [{', '.join(_enum_order(FLOWS.names()))}]")
         if flow.needs not in clients.flows(client):
+            if name == "USER_SRP_AUTH":  # AWS words this one differently (aws-serverless-workshops#277, Amplify's default flow)
+                raise InvalidParameter("USER_SRP_AUTH is not enabled for the client.")
             raise InvalidParameter(f"{name} flow not enabled for this client")
         return flow.start(self, pool, client, params, params.get("AuthParameters") or {})
 
