@@ -25,8 +25,6 @@ SECTIONS = ("Overview", "Prerequisites", "Check yourself", "Summary")
 #: checks run as for every notebook; the sweep's failures are reported as an expected failure (xfail), and a
 #: notebook that has become re-runnable fails here until it is taken off this list.
 NOT_YET_RERUNNABLE = {
-    "01-user-pools": "13 cells reuse users, codes and tokens that later cells confirmed, revoked or let expire",
-    "10-hosted-ui-and-oauth": "the hosted-UI cells reuse a one-time code and a browser session that later cells used up or logged out",
 }
 
 

@@ -933,3 +933,32 @@ def test_srp_fixed_base_table_equals_pow():
     for bits in (0, 1, 7, 8, 9, 255, 256, 257, 1024):
         e = rnd.getrandbits(bits) if bits else 0
         assert srp.g_pow(e) == pow(srp.G, e, srp.N), bits
+
+
+# ------------------------------------------------------------------ federation: identity providers
+
+def test_a_second_identity_provider_of_the_same_name_is_refused(idp, pool):
+    """Raw moto replaces the first provider; AWS refuses with DuplicateProviderException (400) and keeps it.
+    The way to change a provider is UpdateIdentityProvider."""
+    def google(client_id):
+        return dict(UserPoolId=pool, ProviderName="Google", ProviderType="Google",
+                    ProviderDetails={"client_id": client_id, "client_secret": "s", "authorize_scopes": "openid email"},
+                    AttributeMapping={"email": "email"})
+
+    idp.create_identity_provider(**google("first.apps.googleusercontent.com"))
+    err = error_of(idp.create_identity_provider, **google("second.apps.googleusercontent.com"))
+    assert err == ("DuplicateProviderException", f"Google already exists in user pool {pool}")
+    assert err.status == 400
+    kept = idp.describe_identity_provider(UserPoolId=pool, ProviderName="Google")["IdentityProvider"]
+    assert kept["ProviderDetails"]["client_id"] == "first.apps.googleusercontent.com"
+    assert [p["ProviderName"] for p in idp.list_identity_providers(UserPoolId=pool, MaxResults=10)["Providers"]] == ["Google"]
+
+    idp.update_identity_provider(UserPoolId=pool, ProviderName="Google",
+                                 ProviderDetails=google("second.apps.googleusercontent.com")["ProviderDetails"])
+    updated = idp.describe_identity_provider(UserPoolId=pool, ProviderName="Google")["IdentityProvider"]
+    assert updated["ProviderDetails"]["client_id"] == "second.apps.googleusercontent.com"
+    # Another name in the same pool, and the same name in another pool, are new providers.
+    idp.create_identity_provider(**{**google("x"), "ProviderName": "Google2"})
+    other = make_pool(idp)
+    idp.create_identity_provider(**{**google("x"), "UserPoolId": other})
+    assert error_of(idp.create_identity_provider, **{**google("x"), "UserPoolId": "us-east-1_NoSuchPl"}).code == "ResourceNotFoundException"

@@ -90,6 +90,11 @@ WebAuthnOriginNotAllowed = _error("WebAuthnOriginNotAllowed", "WebAuthnOriginNot
 WebAuthnCredentialNotSupported = _error("WebAuthnCredentialNotSupported", "WebAuthnCredentialNotSupportedException",
                                         "The passkey credential is not supported.",
                                         doc="The credential comes from an unsupported device or provider.")
+# CreateIdentityProvider with a ProviderName the pool has already. AWS's text as a CloudTrail event shows it
+# ("<ProviderName> already exists in user pool <userPoolId>", aws-cloudformation/cloudformation-coverage-roadmap
+# issue 1287); the placeholders are filled by the caller, the exact punctuation is our reconstruction.
+DuplicateProvider = _error("DuplicateProvider", "DuplicateProviderException",
+                           doc="CreateIdentityProvider: the pool has a provider of that name already.")
 InternalError = _error("InternalError", "InternalErrorException", status=500)
 
 

@@ -14,7 +14,7 @@ from .. import moto_adapter
 from ..wire.dispatch import Service, operation
 from . import mfa, passkeys
 from .devices import DeviceOperations
-from .exceptions import InvalidParameter, Unauthorized, UnsupportedTokenType, from_moto
+from .exceptions import DuplicateProvider, InvalidParameter, Unauthorized, UnsupportedTokenType, from_moto
 from .models import UserPoolsModel, mfa_settings
 
 
@@ -73,6 +73,14 @@ class UserPoolService(DeviceOperations, Service):
         pool = self.model.pool(settings.pop("UserPoolId", ""), ctx.region)
         client = self.model.update_client(pool, settings.pop("ClientId", ""), settings)
         return {"UserPoolClient": client.to_json(extended=True)}
+
+    @operation("CreateIdentityProvider")
+    def create_identity_provider(self, params, ctx):
+        """CreateIdentityProvider: a second provider of the same name is refused (moto replaces the first)."""
+        pool_id, name = params.get("UserPoolId", ""), params.get("ProviderName")
+        if name in self.model.pool(pool_id, ctx.region).identity_providers:
+            raise DuplicateProvider(f"{name} already exists in user pool {pool_id}")
+        return ctx.moto()
 
     # ================================================================== sign-up
     @operation("SignUp")
