@@ -7,6 +7,7 @@ anywhere on this machine may call it.
 
 from __future__ import annotations
 
+import re
 import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -22,6 +23,39 @@ CORS = {
 }
 
 
+_NON_ASCII = re.compile(r"[^\x21-\x7e]")
+
+
+def raw_target(environ) -> str:
+    """The request target exactly as the client sent it: path and query, still percent-encoded.
+
+    WSGI's ``PATH_INFO`` is percent-*decoded*, which loses what S3 key names and signatures need
+    (``e%41.txt`` is not ``eA.txt``, ``j%2Fk.txt`` is not ``j/k.txt``, a ``?`` or ``#`` in a key is not
+    a query or a fragment). werkzeug also hands over the undecoded target as ``RAW_URI`` /
+    ``REQUEST_URI``: that is what the in-process transport sees too (botocore's own encoded URL), so
+    both transports give the services, moto and the SigV4 verifier the same bytes. An absolute-form
+    target (``GET http://host/path``) keeps only its path and query; a byte outside printable ASCII
+    (which no SDK sends unencoded) is percent-encoded from the latin-1 WSGI string it arrived as.
+    """
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not raw:
+        from urllib.parse import quote
+
+        raw = quote(environ.get("PATH_INFO", "/").encode("latin-1", "replace"), safe="/~!$&'()*+,;=:@")
+        if environ.get("QUERY_STRING"):
+            raw += "?" + environ["QUERY_STRING"]
+    if "://" in raw.split("?", 1)[0]:  # absolute form: drop scheme and authority
+        after = raw.split("://", 1)[1]
+        cut = min((i for i in (after.find("/"), after.find("?")) if i >= 0), default=len(after))
+        raw = after[cut:]
+    if not raw.startswith("/"):
+        raw = "/" + raw
+    raw = raw.split("#", 1)[0]
+    if _NON_ASCII.search(raw):
+        raw = _NON_ASCII.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("latin-1", "replace")), raw)
+    return raw
+
+
 class WsgiApp:
     def __init__(self, sandbox):
         self.sandbox = sandbox
@@ -31,9 +65,8 @@ class WsgiApp:
         if method == "OPTIONS":
             start_response("200 OK", list(CORS.items()) + [("Content-Length", "0")])
             return [b""]
-        path = environ.get("PATH_INFO", "/") or "/"
-        query = environ.get("QUERY_STRING", "")
         host = environ.get("HTTP_HOST") or f"127.0.0.1:{environ.get('SERVER_PORT')}"
+        target = raw_target(environ)
         headers = Headers()
         for key, value in environ.items():
             if key.startswith("HTTP_"):
@@ -46,7 +79,7 @@ class WsgiApp:
             body = environ["wsgi.input"].read()
         request = Request(
             method=method,
-            url=f"http://{host}{path}" + (f"?{query}" if query else ""),
+            url=f"http://{host}{target}",
             headers=headers,
             body=body,
             transport="http",
@@ -61,7 +94,10 @@ class WsgiApp:
             response = Response.of(404, '{"__type":"NotFound","message":"Nothing in the sandbox answers this address."}', "application/json")
         headers_out = [(k, str(v)) for k, v in response.headers.items() if k.lower() not in ("content-length", "transfer-encoding", "connection")]
         headers_out += [(k, v) for k, v in CORS.items() if k not in response.headers]
-        headers_out.append(("Content-Length", str(len(response.body))))
+        length = str(len(response.body))
+        if method == "HEAD":  # a HEAD answer's Content-Length is the GET's (the object's size), its body empty
+            length = next((str(v) for k, v in response.headers.items() if k.lower() == "content-length"), length)
+        headers_out.append(("Content-Length", length))
         start_response(f"{response.status} {_reason(response.status)}", headers_out)
         return [response.body] if method != "HEAD" else [b""]
 
