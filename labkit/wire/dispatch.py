@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import moto_adapter
-from ..errors import ServiceError
-from . import protocols
+from ..errors import NotSimulated, ServiceError
+from . import faults, protocols
 from .request import Request, Response
 
 
@@ -189,20 +189,28 @@ class Dispatcher:
 
                 response = authenticate(self.sandbox, request)
                 by = "auth" if response is not None else ""
+            if response is None:  # --- bad input: the protocol's 4xx before anything reads the body (faults)
+                response = faults.check(request)
+                by = "faults" if response is not None else ""
             if response is None:
                 for guard in self.guards:
                     response = guard(request)
                     if response is not None:
                         by = "guard"
                         break
-            if response is None:
-                service = self.services.get(request.service)
-                if service is not None:
-                    response = service.handle(request)
-                    by = "labkit" if response is not None else ""
-            if response is None:
-                response = self.moto(request)
-                by = "moto" if response is not None else ""
+            try:
+                if response is None:
+                    service = self.services.get(request.service)
+                    if service is not None:
+                        response = service.handle(request)
+                        by = "labkit" if response is not None else ""
+                if response is None:
+                    response = self.moto(request)
+                    by = "moto" if response is not None else ""
+                    if response is not None and response.status == 404 and response.body == b"Not yet implemented":
+                        raise NotSimulated("moto has no such service")  # moto's catch-all for an address it does not know
+            except (NotSimulated, NotImplementedError) as exc:  # the same answer on both transports, in sb.calls
+                response, by = faults.not_simulated(request, str(exc) or "moto has no implementation"), "faults"
             if response is not None:
                 self.log.add(
                     time=self.sandbox.clock.time(),

@@ -12,6 +12,7 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from . import faults
 from .request import Headers, Request, Response
 
 CORS = {
@@ -88,8 +89,8 @@ class WsgiApp:
         )
         try:
             response = self.sandbox._answer(request)
-        except Exception as exc:  # never kill the server thread; show the learner what broke
-            response = Response.of(500, f'{{"__type":"InternalFailure","message":"{type(exc).__name__}: {exc}"}}', "application/json")
+        except Exception as exc:  # never kill the server thread; AWS's InternalFailure, the traceback on stderr
+            response = faults.internal(request, exc)
         if response is None:
             response = Response.of(404, '{"__type":"NotFound","message":"Nothing in the sandbox answers this address."}', "application/json")
         headers_out = [(k, str(v)) for k, v in response.headers.items() if k.lower() not in ("content-length", "transfer-encoding", "connection")]
