@@ -530,6 +530,9 @@ def error(request: Request, code: str, message: str, status: int = 400, sender: 
 def not_simulated(request: Request, detail: str = "") -> Response:
     """The answer for an operation the sandbox does not simulate: status 400 (SDKs retry 5xx and
     throttling, never this), the protocol's shape, a message naming the operation."""
+    if not request.operation and protocol_of(request.service) in ("rest-json", "rest-xml"):
+        found = _s3_operation(request) if request.service == "s3" else rest.operation_of(request)[0]
+        request.operation = found or None  # named in sb.calls too
     what = request.operation or f"{request.method} {request.path}"
     message = (f"The labkit sandbox does not simulate the {request.service} operation {what}"
                f"{f' ({detail})' if detail else ''}. The lab simulates Amazon Cognito and the IAM, STS, S3, "

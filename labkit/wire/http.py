@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import threading
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from . import faults
 from .request import Headers, Request, Response
 
@@ -74,10 +72,16 @@ class WsgiApp:
                 headers[key[5:].replace("_", "-").title()] = value
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        if not length and environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-            body = environ["wsgi.input"].read()
+        fault = environ.get("labkit.fault")  # set by labkit.wire.server: a timed-out or malformed request
+        length_text = (environ.get("CONTENT_LENGTH") or "").strip()
+        if fault is None and length_text and not length_text.isdigit():
+            fault = "length"
+        body = b""
+        if fault is None:
+            length = int(length_text or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            if not length and environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+                body = environ["wsgi.input"].read()
         request = Request(
             method=method,
             url=f"http://{host}{target}",
@@ -88,7 +92,7 @@ class WsgiApp:
             secure=False,
         )
         try:
-            response = self.sandbox._answer(request)
+            response = self._fault(request, fault) if fault else self.sandbox._answer(request)
         except Exception as exc:  # never kill the server thread; AWS's InternalFailure, the traceback on stderr
             response = faults.internal(request, exc)
         if response is None:
@@ -103,6 +107,26 @@ class WsgiApp:
         return [response.body] if method != "HEAD" else [b""]
 
 
+    def _fault(self, request: Request, fault: str) -> Response:
+        """A request the server could not read whole: the 400 of its protocol (``RequestTimeout`` is S3's
+        documented code for a client that stops sending; the others are labkit's wording)."""
+        from .request import classify
+
+        classify(request, self.sandbox.region)
+        if fault == "timeout":
+            response = faults.error(request, "RequestTimeout", "Your socket connection to the server was not read from or "
+                                    "written to within the timeout period. Idle connections will be closed.", 400)
+        elif fault == "too-large":
+            response = faults.error(request, "EntityTooLarge" if request.service == "s3" else "RequestEntityTooLarge",
+                                    "Your proposed upload exceeds the maximum allowed size.", 413)
+        else:
+            kind = {"rest-xml": "InvalidArgument", "query": "MalformedInput"}.get(faults.protocol_of(request.service),
+                                                                                  "SerializationException")
+            response = faults.error(request, kind, "The request's Content-Length (or chunked framing) is not valid: "
+                                    f"{request.headers.get('Content-Length') or request.headers.get('Transfer-Encoding') or ''!r}.", 400)
+        return response
+
+
 def _reason(status: int) -> str:
     from http import HTTPStatus
 
@@ -112,18 +136,16 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # the sandbox records calls itself (sb.calls)
-        pass
-
-
 class HttpServer:
-    """The sandbox on 127.0.0.1 in a daemon thread."""
+    """The sandbox on 127.0.0.1: :class:`labkit.wire.server.Server` (read timeouts, a bounded worker
+    pool) serving :class:`WsgiApp` from a daemon thread. A taken port raises :class:`labkit.errors.PortInUse`."""
 
     def __init__(self, sandbox, host: str = "127.0.0.1", port: int = 0):
-        self._server = make_server(host, port, WsgiApp(sandbox), threaded=True, request_handler=_QuietHandler)
+        from .server import Server
+
+        self._server = Server(host, port, WsgiApp(sandbox))
         self.host = host
-        self.port = self._server.server_port
+        self.port = self._server.port
         self._thread = threading.Thread(target=self._server.serve_forever, name="labkit-http", daemon=True)
 
     @property
