@@ -208,9 +208,11 @@ class Dispatcher:
                     response = self.moto(request)
                     by = "moto" if response is not None else ""
                     if response is not None and response.status == 404 and response.body == b"Not yet implemented":
-                        raise NotSimulated("moto has no such service")  # moto's catch-all for an address it does not know
+                        request.unserved = True  # moto's catch-all for an address it does not know
+                        raise NotSimulated("moto has no such service")
             except (NotSimulated, NotImplementedError) as exc:  # the same answer on both transports, in sb.calls
                 response, by = faults.not_simulated(request, str(exc) or "moto has no implementation"), "faults"
+            request.handled_by = by
             if response is not None:
                 self.log.add(
                     time=self.sandbox.clock.time(),
