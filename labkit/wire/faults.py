@@ -42,7 +42,8 @@ from . import protocols, rest
 from .request import Request, Response
 
 NOT_SIMULATED = "NotSimulated"
-MAX_DEPTH = 32  # DynamoDB: "nested attributes up to 32 levels deep" (ServiceQuotas, Attributes); applied to every JSON body
+MAX_DEPTH = 32  # DynamoDB: "DynamoDB supports nested attributes up to 32 levels deep" (Developer Guide, quotas)
+MAX_JSON_DEPTH = 100  # any JSON body: deeper than any operation's input shape goes
 
 # The validation error each service answers with (its model's own code where it has one).
 _VALIDATION = {
@@ -134,7 +135,7 @@ def _typed(shape, value, path: str, depth: int, missing: list) -> bool:
     (which the body then drops: Coral reads a null member as an absent one)."""
     if value is None:
         return True
-    if depth > MAX_DEPTH:
+    if depth > MAX_JSON_DEPTH:
         raise Fault("validation", "Nesting Levels have exceeded supported limits")
     kind = shape.type_name
     nulls = False

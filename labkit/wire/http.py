@@ -106,7 +106,6 @@ class WsgiApp:
         start_response(f"{response.status} {_reason(response.status)}", headers_out)
         return [response.body] if method != "HEAD" else [b""]
 
-
     def _fault(self, request: Request, fault: str) -> Response:
         """A request the server could not read whole: the 400 of its protocol (``RequestTimeout`` is S3's
         documented code for a client that stops sending; the others are labkit's wording)."""
