@@ -160,3 +160,23 @@ def test_malformed_authorization_headers(served, auth, code):
     assert r.status_code == 400 and r.json()["__type"] == code
     r = requests.get(f"{served.endpoint_url}/faults/k", headers={"Authorization": auth})
     assert r.status_code == 400 and xml_code(r)[0] == "AuthorizationHeaderMalformed"
+
+
+def test_what_the_fuzz_found_in_moto_is_refused_as_aws_does(served):
+    """Each case here was a 500 (a moto exception) found by the exploratory fuzz."""
+    boto3.client("dynamodb", endpoint_url=served.endpoint_url).create_table(
+        TableName="found", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    r = send(served, "dynamodb", "DeleteItem", {"TableName": "found", "Key": {"pk": {"S": "a"}}, "ConditionExpression": "jbmm"})
+    assert json_error(r) == ("ValidationException", "Invalid ConditionExpression: Syntax error; Incomplete condition jbmm")
+    r = send(served, "dynamodb", "Query", {"TableName": "found", "QueryFilter": {"a": {"ComparisonOperator": "GT"}}})
+    assert json_error(r) == ("ValidationException", "One or more parameter values were invalid: Invalid number of argument(s) "
+                                                    "for the GT ComparisonOperator")
+    r = send(served, "dynamodb", "Query", {"TableName": "found"})
+    assert json_error(r)[1] == "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
+    r = send(served, "cognito-idp", "CreateUserPool", {"PoolName": "p", "Schema": [{"Required": True}]})
+    assert json_error(r) == ("InvalidParameterException", "1 validation error detected: Value null at 'schema.1.member.name' "
+                                                          "failed to satisfy constraint: Member must not be null")
+    r = send(served, "lambda", "CreateFunction", {"FunctionName": "f", "Role": "arn:aws:iam::123456789012:role/r", "Code": {}})
+    assert r.status_code == 400 and r.headers["x-amzn-ErrorType"] == "InvalidParameterValueException"
+    assert send(served, "lambda", "ListFunctions").status_code == 200  # and nothing half-made was left behind

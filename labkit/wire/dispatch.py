@@ -208,7 +208,14 @@ class Dispatcher:
                         response = service.handle(request)
                         by = "labkit" if response is not None else ""
                 if response is None:
-                    response = self.moto(request)
+                    try:
+                        response = self.moto(request)
+                    except (NotSimulated, NotImplementedError):
+                        raise
+                    except Exception as exc:  # input moto cannot read, which AWS refuses with a 4xx (faults)
+                        response = faults.moto_failure(request, exc)
+                        if response is None:
+                            raise
                     by = "moto" if response is not None else ""
                     if response is not None and response.status == 404 and response.body == b"Not yet implemented":
                         request.unserved = True  # moto's catch-all for an address it does not know
