@@ -180,3 +180,8 @@ def test_what_the_fuzz_found_in_moto_is_refused_as_aws_does(served):
     r = send(served, "lambda", "CreateFunction", {"FunctionName": "f", "Role": "arn:aws:iam::123456789012:role/r", "Code": {}})
     assert r.status_code == 400 and r.headers["x-amzn-ErrorType"] == "InvalidParameterValueException"
     assert send(served, "lambda", "ListFunctions").status_code == 200  # and nothing half-made was left behind
+
+
+def test_a_payload_nested_deeper_than_any_parser_is_a_400(served):
+    r = send(served, "lambda", "Invoke", {"FunctionName": "no-such-function"}, raw=b"[" * 5000)
+    assert r.status_code == 400 and r.headers["x-amzn-ErrorType"] == "InvalidRequestContentException"

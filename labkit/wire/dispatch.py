@@ -220,6 +220,8 @@ class Dispatcher:
                     if response is not None and response.status == 404 and response.body == b"Not yet implemented":
                         request.unserved = True  # moto's catch-all for an address it does not know
                         raise NotSimulated("moto has no such service")
+            except RecursionError:  # input nested deeper than a parser behind the service goes: bad input, a 400
+                response, by = faults.too_deep(request), "faults"
             except (NotSimulated, NotImplementedError) as exc:  # the same answer on both transports, in sb.calls
                 response, by = faults.not_simulated(request, str(exc) or "moto has no implementation"), "faults"
             request.handled_by = by

@@ -528,6 +528,12 @@ def _check_rest_json(request: Request) -> Response | None:
     return None
 
 
+def too_deep(request: Request) -> Response:
+    """A body nested deeper than a parser behind the service (moto's, a payload's) could read."""
+    kind = "serialization" if request.service in _SERIALIZATION else "validation"
+    return _fault_response(request, Fault(kind, "Nesting Levels have exceeded supported limits"))
+
+
 def moto_failure(request: Request, exc: BaseException) -> Response | None:
     """The AWS answer for an exception moto raised on input it could not read, when labkit knows it:
     DynamoDB's expression parser raises ``ValueError`` on a malformed condition, filter, key-condition
