@@ -33,6 +33,10 @@ class LeftTheSandbox(LabkitError):
     """A request would have left the machine while a sandbox was running."""
 
 
+class PortInUse(LabkitError, OSError):
+    """The port a served sandbox was asked to listen on is taken."""
+
+
 class NotSimulated(LabkitError):
     """The sandbox does not simulate this AWS service or operation."""
 
@@ -83,6 +87,7 @@ __all__ = [
     "UnknownRegion",
     "LeftTheSandbox",
     "NotSimulated",
+    "PortInUse",
     "ServiceError",
     "ServiceException",
 ]

@@ -292,19 +292,9 @@ class Sandbox:
         if request.transport == "http" or not inprocess.is_aws(request.url):
             request.url = aws_url(request)
         try:
-            response, by = self.dispatcher.handle(request)
-        except NotImplementedError as exc:
-            raise errors.NotSimulated(
-                f"The sandbox does not simulate {request.service} {request.operation or request.method + ' ' + request.path} "
-                f"yet ({exc or 'moto has no implementation'})."
-            ) from None
+            response, by = self.dispatcher.handle(request)  # unsimulated operations answer NotSimulated (labkit.wire.faults)
         finally:
             request.url = original
-        if by == "moto" and response is not None and response.status == 404 and response.body == b"Not yet implemented":
-            raise errors.NotSimulated(
-                f"The sandbox does not simulate the AWS service behind {original} ({request.service}). "
-                "The lab uses Cognito, IAM, STS, S3, DynamoDB and Lambda."
-            )
         return response
 
     # ------------------------------------------------------------------ the outside world

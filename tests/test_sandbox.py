@@ -6,6 +6,7 @@ import socket
 import urllib.request
 
 import boto3
+from botocore.exceptions import ClientError
 import botocore.exceptions
 import pytest
 
@@ -161,8 +162,11 @@ def test_endpoint_url_without_serve_names_the_fix(sb):
 
 
 def test_an_unsimulated_service_says_so(sb):
-    with pytest.raises(errors.NotSimulated):
+    """An AWS error (not a Python exception), as over HTTP: see tests/test_wire_unsimulated.py."""
+    with pytest.raises(ClientError) as info:
         boto3.client("frauddetector").get_detectors()
+    assert info.value.response["Error"]["Code"] == "NotSimulated"
+    assert "does not simulate the frauddetector operation GetDetectors" in info.value.response["Error"]["Message"]
 
 
 # --------------------------------------------------------------------------- determinism

@@ -1,5 +1,5 @@
 """Amazon Cognito Sync (``cognito-sync``): every test here fails on raw moto, which answers no Cognito
-Sync operation at all (404 "Not yet implemented" -> labkit.NotSimulated)."""
+Sync operation at all (404 "Not yet implemented": the sandbox's NotSimulated error)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from botocore.auth import EMPTY_SHA256_HASH, S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
@@ -173,12 +173,12 @@ def received_url(request) -> str:
         return request.url
     parts = urlsplit(request.url)
     host = request.headers.get("Host") or parts.netloc
+    # The path exactly as sent (labkit.wire.http keeps the raw request target): botocore's signers
+    # then make the canonical URI as the client's did -- S3's as it is (S3SigV4Auth does not
+    # normalise or re-encode), every other service's percent-encoded once more (SigV4Auth). Encoding
+    # it here as well would turn the ``/b/e%2541.txt`` a client signed for the key ``e%41.txt`` into
+    # ``/b/e%252541.txt`` (the bug of decoding the path first and re-encoding it).
     path = addressing.path_as_sent(request, request.path or "/")  # with the <aws-host> segment of <endpoint>/<aws-host>/...
-    try:  # WSGI hands the path over percent-decoded (and as latin-1): encode it as SigV4 clients do
-        raw = path.encode("latin-1")
-    except UnicodeEncodeError:
-        raw = path.encode("utf-8")
-    path = quote(raw, safe="/~")
     return f"http://{host}{path}" + (f"?{parts.query}" if parts.query else "")
 
 

@@ -123,7 +123,13 @@ class LambdaService(Service):
         params = self._json(request)
         self._check_role(params.get("Role"))
         self._check_variables(params)
-        self._check_zip((params.get("Code") or {}).get("ZipFile"))
+        code = params.get("Code") or {}
+        if not (code.get("ZipFile") or code.get("ImageUri") or (code.get("S3Bucket") and code.get("S3Key"))):
+            # moto would store a function without code, and every later ListFunctions/GetFunction of the
+            # account would fail; the wording is labkit's best reconstruction of Lambda's refusal.
+            raise exc.InvalidParameterValue("Please provide a source for function code: Code needs ZipFile, "
+                                            "S3Bucket and S3Key, or ImageUri.")
+        self._check_zip(code.get("ZipFile"))
         return self._moto(request)
 
     def _update_configuration(self, request, uri):
@@ -259,6 +265,9 @@ def _event_text(body: bytes) -> str:
     except (UnicodeDecodeError, ValueError) as error:
         raise exc.InvalidRequestContent(
             f"Could not parse request body into json: Could not parse payload into json: {error}") from None
+    except RecursionError:  # nested deeper than Python's parser goes (was a 500)
+        raise exc.InvalidRequestContent(
+            "Could not parse request body into json: Could not parse payload into json: nesting too deep") from None
     return text
 
 

@@ -132,7 +132,9 @@ class HostedUIRoutes:
             "/logout": self.logout, "/oauth2/token": self.token, "/oauth2/userInfo": self.userinfo,
             "/oauth2/revoke": self.revoke, "/oauth2/idpresponse": self.idp_response,
             "/saml2/idpresponse": self.saml_response, "/error": self.error,
-        }[where.path]
+        }.get(where.path)
+        if handler is None:  # a path the hosted UI does not have (was a KeyError, a 500 over HTTP)
+            return _html(pages.error_page("Not found", f"The hosted UI has no page at {where.path}."), 404)
         return handler(request, where)
 
     # ------------------------------------------------------------------ helpers

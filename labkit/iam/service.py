@@ -25,6 +25,7 @@ import dataclasses
 import json
 from urllib.parse import unquote, urlencode
 
+from ..errors import ServiceError
 from ..wire.dispatch import Service, operation
 from ..wire.request import Headers
 from . import models
@@ -55,6 +56,16 @@ class IamService(Service):
 
     signing_name = "iam"
     protocol = "query"
+
+    def handle(self, request):
+        # moto's IAM list operations page with a plain integer ``Marker`` (``int(marker)`` in its models):
+        # any other marker is one IAM never handed out, refused here as a validation error (the
+        # wording is labkit's best reconstruction; IAM documents the marker only as opaque).
+        params = {**{k: v[-1] for k, v in request.query.items()}, **{k: v[-1] for k, v in (request.form or {}).items()}}
+        marker = params.get("Marker")
+        if marker is not None and not marker.isdigit():
+            return self.error(ServiceError("ValidationError", f"Invalid Marker: '{marker}' is not a marker this API returned."))
+        return super().handle(request)
 
     def _identity_policy(self, params, ctx, store=None):
         text, document = _document(params)

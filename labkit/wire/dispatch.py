@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import moto_adapter
-from ..errors import ServiceError
-from . import protocols
+from ..errors import NotSimulated, ServiceError
+from . import faults, protocols
 from .request import Request, Response
 
 
@@ -190,31 +190,53 @@ class Dispatcher:
         start = time.perf_counter()
         with self.lock:
             response, by = None, ""
-            for route in self.routes:
-                response = route(request)
-                if response is not None:
-                    by = "route"
-                    break
+            try:
+                for route in self.routes:
+                    response = route(request)
+                    if response is not None:
+                        by = "route"
+                        break
+            except NotSimulated as exc:  # e.g. an API Gateway integration the sandbox does not run
+                response, by = faults.not_simulated(request, str(exc)), "faults"
             if response is None:  # --- authentication (labkit.auth, issue 14): SigV4/SigV2, keys, tokens,
                 # expiry, anonymous S3 -- every request no route answered, before any guard runs.
                 from ..auth import authenticate
 
                 response = authenticate(self.sandbox, request)
                 by = "auth" if response is not None else ""
+            if response is None:  # --- bad input: the protocol's 4xx before anything reads the body (faults)
+                response = faults.check(request)
+                by = "faults" if response is not None else ""
             if response is None:
                 for guard in self.guards:
                     response = guard(request)
                     if response is not None:
                         by = "guard"
                         break
-            if response is None:
-                service = self.services.get(request.service)
-                if service is not None:
-                    response = service.handle(request)
-                    by = "labkit" if response is not None else ""
-            if response is None:
-                response = self.moto(request)
-                by = "moto" if response is not None else ""
+            try:
+                if response is None:
+                    service = self.services.get(request.service)
+                    if service is not None:
+                        response = service.handle(request)
+                        by = "labkit" if response is not None else ""
+                if response is None:
+                    try:
+                        response = self.moto(request)
+                    except (NotSimulated, NotImplementedError):
+                        raise
+                    except Exception as exc:  # input moto cannot read, which AWS refuses with a 4xx (faults)
+                        response = faults.moto_failure(request, exc)
+                        if response is None:
+                            raise
+                    by = "moto" if response is not None else ""
+                    if response is not None and response.status == 404 and response.body == b"Not yet implemented":
+                        request.unserved = True  # moto's catch-all for an address it does not know
+                        raise NotSimulated("moto has no such service")
+            except RecursionError:  # input nested deeper than a parser behind the service goes: bad input, a 400
+                response, by = faults.too_deep(request), "faults"
+            except (NotSimulated, NotImplementedError) as exc:  # the same answer on both transports, in sb.calls
+                response, by = faults.not_simulated(request, str(exc) or "moto has no implementation"), "faults"
+            request.handled_by = by
             if response is not None:
                 self.log.add(
                     time=self.sandbox.clock.time(),

@@ -6,7 +6,8 @@ Installed once, at import of labkit:
   the running sandbox (and behaves exactly like moto's when no sandbox runs);
 * every client created while a sandbox runs gets a first ``before-send`` handler that refuses to work
   once that sandbox has stopped (instead of quietly talking to real AWS);
-* moto's ``requests`` interception (for plain HTTP libraries) is routed through the sandbox too.
+* moto's ``requests`` interception (for plain HTTP libraries) is routed through the sandbox too, and
+  :mod:`labkit.wire.outbound` catches every other AWS host that urllib3, urllib or httpx ask for.
 
 No port is opened. The patching of moto and botocore itself is :mod:`labkit.moto_adapter`'s.
 """
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from botocore.awsrequest import AWSResponse
 
 from .. import moto_adapter
+from . import outbound
 from .request import Headers, Request, Response
 
 _active = None  # the running Sandbox, set by labkit.sandbox
@@ -92,38 +94,23 @@ def _new_client(client):
 
 def _through_sandbox(prepared_request):
     """A plain-HTTP request (requests, through moto's ``responses`` mock) for an AWS service moto
-    routes: the running sandbox's ``(status, headers, body)``, or None (no sandbox: moto answers)."""
-    sandbox = _active
-    if sandbox is None:
+    routes: the running sandbox's ``(status, headers, body)``, or None (no sandbox: moto answers).
+    Raises :class:`~labkit.errors.LeftTheSandbox` where the sandbox serves nothing (:mod:`.outbound`)."""
+    if _active is None:
         return None
-    request = Request(
-        method=prepared_request.method,
-        url=prepared_request.url,
-        headers=Headers(dict(prepared_request.headers)),
-        body=body_bytes(prepared_request.body),
-        transport="in-process",
-    )
-    response = sandbox._answer(request)
-    if response is None:
-        return 404, {}, "Not found in the labkit sandbox"
+    response = outbound.answer(prepared_request.method, prepared_request.url, dict(prepared_request.headers),
+                               prepared_request.body)
     return response.status, response.headers, response.body
 
 
 def _sandbox_first(prepared_request):
-    """Any other *.amazonaws.com address plain HTTP libraries ask for, which moto answers with its
-    catch-all "not implemented": the sandbox's answer if it has one (e.g. the identity service's JWKS),
-    else None."""
-    if _active is None:
-        return None
-    from ..errors import NotSimulated
-
-    try:
-        answer = _through_sandbox(prepared_request)
-    except NotSimulated:
-        return None
-    return None if answer is None or answer[0] == 404 else answer
+    """Any other *.amazonaws.com address plain HTTP libraries ask for, which moto would answer with its
+    catch-all "not implemented": the sandbox's answer (e.g. the identity service's JWKS), or
+    LeftTheSandbox; None only when no sandbox runs."""
+    return _through_sandbox(prepared_request)
 
 
 def install():
     """Put labkit's hooks in place of moto's (idempotent; the moto side is :func:`moto_adapter.install`)."""
     moto_adapter.install(_before_send, _new_client, _through_sandbox, _sandbox_first)
+    outbound.install()

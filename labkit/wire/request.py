@@ -80,6 +80,8 @@ class Request:
     path: str = "/"
     query: dict[str, list[str]] = field(default_factory=dict)
     form: dict[str, list[str]] | None = None
+    handled_by: str = ""  # set by the Dispatcher: "route", "auth", "faults", "guard", "labkit", "moto"
+    unserved: bool = False  # no service of the sandbox (nor moto) exists at this address
 
     @property
     def text(self) -> str:
