@@ -83,6 +83,9 @@ def answer(method: str, url: str, headers, body) -> Response:
     request = Request(method=method.upper(), url=url, headers=request_headers, body=_bytes(body),
                       transport="http" if hosted_ui else "in-process", secure=parts.scheme == "https")
     response = sandbox._answer(request)
+    if host in ("127.0.0.1", "localhost", "::1") or (hosted_ui and response is not None and response.status == 404):
+        # the served sandbox's own address (nothing leaves the machine), or a hosted-UI page it lacks: its answer
+        return response if response is not None else Response.of(404, '{"__type":"NotFound","message":"Nothing in the sandbox answers this address."}', "application/json")
     # Only an *.amazonaws.com host names a service; any other AWS host is served by a route or not at all.
     route_only = not (host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn"))
     if response is None or not _served(sandbox, request, route_only):
